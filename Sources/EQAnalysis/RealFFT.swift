@@ -1,0 +1,198 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Forward FFT of a real signal whose length is a power of two (4 … 65536).
+///
+/// The transform packs the real input into a complex sequence of half the length, runs an
+/// iterative radix-2 decimation-in-time FFT on it and untangles the two interleaved spectra,
+/// so one real transform costs about one complex transform of half the size.
+/// Twiddle factors (computed in `Double`, stored as `Float`) and the bit-reversal table are
+/// built once in `init`; `forward` and `powerSpectrum` allocate nothing and are real-time safe.
+///
+/// An instance owns scratch memory, so one instance must not be used from two threads at once.
+/// Output convention: `X[k] = Σ x[n]·e^{−2πikn/N}` for `k = 0 … N/2` (no scaling).
+public final class RealFFT {
+    /// Transform length N (real samples in).
+    public let size: Int
+    /// Number of output bins, `N/2 + 1`.
+    public var binCount: Int { size / 2 + 1 }
+
+    private let half: Int
+    private let log2Half: Int
+    /// Bit-reversed index for each of the `half` complex points.
+    private let bitReverse: UnsafeMutablePointer<Int32>
+    /// `e^{−2πik/half}` for `k < half/2`, the twiddles of the complex FFT.
+    private let twiddleRe: UnsafeMutablePointer<Float>
+    private let twiddleIm: UnsafeMutablePointer<Float>
+    /// `e^{−2πik/N}` for `k ≤ half/2`, the twiddles of the real/complex split.
+    private let splitRe: UnsafeMutablePointer<Float>
+    private let splitIm: UnsafeMutablePointer<Float>
+    /// Working complex sequence, `half` points.
+    private let workRe: UnsafeMutablePointer<Float>
+    private let workIm: UnsafeMutablePointer<Float>
+
+    /// Creates a transform of `size` real points. Allocates; call outside the audio thread.
+    /// - Precondition: `size` is a power of two between 4 and 65536.
+    public init(size: Int) {
+        precondition(size >= 4 && size <= 65536 && size & (size - 1) == 0,
+                     "RealFFT size must be a power of two in 4…65536, got \(size)")
+        self.size = size
+        half = size / 2
+        var bits = 0
+        while (1 << bits) < half { bits += 1 }
+        log2Half = bits
+
+        bitReverse = .allocate(capacity: half)
+        for i in 0..<half {
+            var r = 0
+            var v = i
+            for _ in 0..<bits {
+                r = (r << 1) | (v & 1)
+                v >>= 1
+            }
+            bitReverse[i] = Int32(r)
+        }
+        let quarter = max(half / 2, 1)
+        twiddleRe = .allocate(capacity: quarter)
+        twiddleIm = .allocate(capacity: quarter)
+        for k in 0..<quarter {
+            let angle = -2.0 * Double.pi * Double(k) / Double(half)
+            twiddleRe[k] = Float(cos(angle))
+            twiddleIm[k] = Float(sin(angle))
+        }
+        splitRe = .allocate(capacity: half / 2 + 1)
+        splitIm = .allocate(capacity: half / 2 + 1)
+        for k in 0...(half / 2) {
+            let angle = -2.0 * Double.pi * Double(k) / Double(size)
+            splitRe[k] = Float(cos(angle))
+            splitIm[k] = Float(sin(angle))
+        }
+        workRe = .allocate(capacity: half)
+        workIm = .allocate(capacity: half)
+        workRe.initialize(repeating: 0, count: half)
+        workIm.initialize(repeating: 0, count: half)
+    }
+
+    deinit {
+        bitReverse.deallocate()
+        twiddleRe.deallocate()
+        twiddleIm.deallocate()
+        splitRe.deallocate()
+        splitIm.deallocate()
+        workRe.deallocate()
+        workIm.deallocate()
+    }
+
+    /// Computes the complex spectrum of `size` real samples.
+    /// - Parameters:
+    ///   - input: `size` samples.
+    ///   - real: receives `binCount` real parts.
+    ///   - imaginary: receives `binCount` imaginary parts (bins 0 and N/2 are exactly 0).
+    public func forward(_ input: UnsafePointer<Float>,
+                        real: UnsafeMutablePointer<Float>,
+                        imaginary: UnsafeMutablePointer<Float>) {
+        transformPacked(input)
+        let n2 = half
+        let zr = workRe, zi = workIm
+        let sr = splitRe, si = splitIm
+        // DC and Nyquist come from the first packed point alone.
+        real[0] = zr[0] + zi[0]
+        imaginary[0] = 0
+        real[n2] = zr[0] - zi[0]
+        imaginary[n2] = 0
+        var k = 1
+        while k <= n2 / 2 {
+            let j = n2 - k
+            // Even part E = (Z[k] + conj Z[j]) / 2, odd part O = (Z[k] − conj Z[j]) / (2i).
+            let er = 0.5 * (zr[k] + zr[j])
+            let ei = 0.5 * (zi[k] - zi[j])
+            let or = 0.5 * (zi[k] + zi[j])
+            let oi = -0.5 * (zr[k] - zr[j])
+            // X[k] = E + W^k·O and X[N/2−k] = conj(E − W^k·O).
+            let wr = sr[k], wi = si[k]
+            let tr = wr * or - wi * oi
+            let ti = wr * oi + wi * or
+            real[k] = er + tr
+            imaginary[k] = ei + ti
+            real[j] = er - tr
+            imaginary[j] = -(ei - ti)
+            k += 1
+        }
+    }
+
+    /// Computes `|X[k]|²` for `k = 0 … N/2` into `power` (`binCount` values).
+    /// Real-time safe; the one-sided power is not doubled.
+    public func powerSpectrum(_ input: UnsafePointer<Float>, into power: UnsafeMutablePointer<Float>) {
+        transformPacked(input)
+        let n2 = half
+        let zr = workRe, zi = workIm
+        let sr = splitRe, si = splitIm
+        let dc = zr[0] + zi[0]
+        let ny = zr[0] - zi[0]
+        power[0] = dc * dc
+        power[n2] = ny * ny
+        var k = 1
+        while k <= n2 / 2 {
+            let j = n2 - k
+            let er = 0.5 * (zr[k] + zr[j])
+            let ei = 0.5 * (zi[k] - zi[j])
+            let or = 0.5 * (zi[k] + zi[j])
+            let oi = -0.5 * (zr[k] - zr[j])
+            let wr = sr[k], wi = si[k]
+            let tr = wr * or - wi * oi
+            let ti = wr * oi + wi * or
+            let ar = er + tr, ai = ei + ti
+            let br = er - tr, bi = ei - ti
+            power[k] = ar * ar + ai * ai
+            power[j] = br * br + bi * bi
+            k += 1
+        }
+    }
+
+    /// Loads `input` as `half` complex points (even samples real, odd imaginary) in
+    /// bit-reversed order, then runs the in-place radix-2 butterflies on `work`.
+    @inline(__always)
+    private func transformPacked(_ input: UnsafePointer<Float>) {
+        let n2 = half
+        let zr = workRe, zi = workIm, rev = bitReverse
+        for i in 0..<n2 {
+            let r = Int(rev[i])
+            zr[r] = input[2 * i]
+            zi[r] = input[2 * i + 1]
+        }
+        // First stage (span 1): twiddle is 1.
+        var i = 0
+        while i < n2 {
+            let ar = zr[i], ai = zi[i], br = zr[i + 1], bi = zi[i + 1]
+            zr[i] = ar + br; zi[i] = ai + bi
+            zr[i + 1] = ar - br; zi[i + 1] = ai - bi
+            i += 2
+        }
+        let twr = twiddleRe, twi = twiddleIm
+        var span = 2
+        while span < n2 {
+            let step = n2 / (2 * span)
+            var start = 0
+            while start < n2 {
+                var k = 0
+                while k < span {
+                    let a = start + k
+                    let b = a + span
+                    let wr = twr[k * step], wi = twi[k * step]
+                    let xr = zr[b], xi = zi[b]
+                    let tr = wr * xr - wi * xi
+                    let ti = wr * xi + wi * xr
+                    let ur = zr[a], ui = zi[a]
+                    zr[a] = ur + tr; zi[a] = ui + ti
+                    zr[b] = ur - tr; zi[b] = ui - ti
+                    k += 1
+                }
+                start += 2 * span
+            }
+            span *= 2
+        }
+    }
+}
