@@ -1,0 +1,226 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One tensor entry of a safetensors header, validated against the data section.
+public struct TensorEntry: Equatable, Sendable {
+    public let name: String
+    public let dtype: String
+    public let shape: [Int]
+    /// Byte range inside the data section (after the header).
+    public let begin: Int
+    public let end: Int
+    public var elementCount: Int { shape.reduce(1, *) }
+}
+
+/// A parsed and validated safetensors file (https://huggingface.co/docs/safetensors):
+/// an 8-byte little-endian header length, a JSON header, then the raw tensor bytes.
+///
+/// Read with plain POSIX calls (no Foundation) so the engine can load its model from a
+/// path inside a plugin bundle. Validation on load: header length within the file and below
+/// `maximumHeaderBytes`, header is a JSON object, every entry has a string `dtype`, a shape of
+/// non-negative integers and `data_offsets` `[begin, end]` inside the data section with
+/// `end − begin` equal to the shape's byte size, and no two tensors overlap. Only `F32`
+/// tensors can be read as floats; other dtypes are listed but rejected by `floats(_:shape:)`.
+///
+/// Loading allocates and is meant for setup time, not for the audio thread.
+public struct SafetensorsFile: Sendable {
+    /// Headers above this size are rejected before parsing (the reference implementation uses
+    /// the same 100 MB bound).
+    public static let maximumHeaderBytes = 100_000_000
+    /// Files above this size are rejected before reading (a model here is a few MB).
+    public static let maximumFileBytes = 1 << 31
+
+    /// Tensor entries in header order.
+    public let entries: [TensorEntry]
+    /// `__metadata__` (string to string), empty when absent.
+    public let metadata: [String: String]
+    private let data: [UInt8]
+
+    /// Reads and validates the file at `path`.
+    public init(path: String) throws(ModelFileError) {
+        try self.init(bytes: SafetensorsFile.readAll(path: path))
+    }
+
+    /// Validates an in-memory safetensors image.
+    public init(bytes: [UInt8]) throws(ModelFileError) {
+        guard bytes.count >= 8 else { throw .truncatedPrefix(byteCount: bytes.count) }
+        var declared: UInt64 = 0
+        for i in 0..<8 { declared |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        guard declared <= UInt64(SafetensorsFile.maximumHeaderBytes) else {
+            throw .headerTooLarge(declared: declared, limit: SafetensorsFile.maximumHeaderBytes)
+        }
+        guard declared <= UInt64(bytes.count - 8) else {
+            throw .headerOutOfBounds(declared: declared, available: bytes.count - 8)
+        }
+        let headerEnd = 8 + Int(declared)
+        let header: JSONValue
+        do {
+            header = try JSONParser.parse(Array(bytes[8..<headerEnd]))
+        } catch {
+            throw .headerNotJSON(error)
+        }
+        guard case let .object(members) = header else { throw .headerNotObject(found: header.kindName) }
+        let dataCount = bytes.count - headerEnd
+
+        var entries: [TensorEntry] = []
+        var metadata: [String: String] = [:]
+        for (name, value) in members {
+            if name == "__metadata__" {
+                guard case let .object(pairs) = value else {
+                    throw .malformedEntry(tensor: name, reason: "expected an object of strings, found \(value.kindName)")
+                }
+                for (key, v) in pairs {
+                    guard case let .string(s) = v else {
+                        throw .malformedEntry(tensor: name, reason: "value of '\(key)' must be a string, found \(v.kindName)")
+                    }
+                    metadata[key] = s
+                }
+                continue
+            }
+            entries.append(try SafetensorsFile.entry(name: name, value: value, dataCount: dataCount))
+        }
+        // Overlap check on entries sorted by start offset (zero-sized tensors overlap nothing).
+        let sorted = entries.filter { $0.end > $0.begin }.sorted { $0.begin < $1.begin }
+        if sorted.count > 1 {
+            for i in 1..<sorted.count where sorted[i].begin < sorted[i - 1].end {
+                throw .overlappingData(tensor: sorted[i].name, other: sorted[i - 1].name)
+            }
+        }
+        self.entries = entries
+        self.metadata = metadata
+        self.data = Array(bytes[headerEnd...])
+    }
+
+    private static func entry(name: String, value: JSONValue, dataCount: Int) throws(ModelFileError) -> TensorEntry {
+        guard case .object = value else {
+            throw .malformedEntry(tensor: name, reason: "expected an object, found \(value.kindName)")
+        }
+        guard case let .string(dtype)? = value["dtype"] else {
+            throw .malformedEntry(tensor: name, reason: "missing string 'dtype'")
+        }
+        guard case let .array(shapeValues)? = value["shape"] else {
+            throw .malformedEntry(tensor: name, reason: "missing array 'shape'")
+        }
+        var shape: [Int] = []
+        var elements = 1
+        for d in shapeValues {
+            guard case let .integer(v) = d, v >= 0, v <= Int64(Int32.max) else {
+                throw .malformedEntry(tensor: name, reason: "shape must hold non-negative integers")
+            }
+            shape.append(Int(v))
+            let (product, overflow) = elements.multipliedReportingOverflow(by: Int(v))
+            guard !overflow, product <= Int(Int32.max) else {
+                throw .malformedEntry(tensor: name, reason: "shape \(shape) too large")
+            }
+            elements = product
+        }
+        guard case let .array(offsets)? = value["data_offsets"], offsets.count == 2,
+              case let .integer(b) = offsets[0], case let .integer(e) = offsets[1] else {
+            throw .malformedEntry(tensor: name, reason: "'data_offsets' must be [begin, end] integers")
+        }
+        guard b >= 0, e >= b, e <= Int64(dataCount) else {
+            throw .dataOutOfBounds(tensor: name, begin: Int(clamping: b), end: Int(clamping: e), dataByteCount: dataCount)
+        }
+        if let width = SafetensorsFile.byteWidth(dtype: dtype) {
+            let expected = elements * width
+            guard Int(e - b) == expected else {
+                throw .byteCountMismatch(tensor: name, shape: shape, expectedBytes: expected, foundBytes: Int(e - b))
+            }
+        }
+        return TensorEntry(name: name, dtype: dtype, shape: shape, begin: Int(b), end: Int(e))
+    }
+
+    /// Element size of the safetensors dtypes, nil for unknown ones.
+    public static func byteWidth(dtype: String) -> Int? {
+        switch dtype {
+        case "F64", "I64", "U64": return 8
+        case "F32", "I32", "U32": return 4
+        case "F16", "BF16", "I16", "U16": return 2
+        case "I8", "U8", "BOOL", "F8_E4M3", "F8_E5M2": return 1
+        default: return nil
+        }
+    }
+
+    /// The entry named `name`, or nil.
+    public func entry(named name: String) -> TensorEntry? { entries.first { $0.name == name } }
+
+    /// The values of the `F32` tensor `name`, row-major, after checking its shape is exactly
+    /// `shape` and (if `requireFinite`) that every value is finite.
+    public func floats(_ name: String, shape expected: [Int], requireFinite: Bool = true) throws(ModelFileError) -> [Float] {
+        guard let e = entry(named: name) else { throw .missingTensor(name: name) }
+        guard e.dtype == "F32" else { throw .unsupportedDType(tensor: name, expected: "F32", found: e.dtype) }
+        guard e.shape == expected else { throw .shapeMismatch(tensor: name, expected: expected, found: e.shape) }
+        return try floatValues(e, requireFinite: requireFinite)
+    }
+
+    /// The values and shape of the `F32` tensor `name`, whatever its shape.
+    public func floats(_ name: String, requireFinite: Bool = true) throws(ModelFileError) -> (values: [Float], shape: [Int]) {
+        guard let e = entry(named: name) else { throw .missingTensor(name: name) }
+        guard e.dtype == "F32" else { throw .unsupportedDType(tensor: name, expected: "F32", found: e.dtype) }
+        return (try floatValues(e, requireFinite: requireFinite), e.shape)
+    }
+
+    private func floatValues(_ e: TensorEntry, requireFinite: Bool) throws(ModelFileError) -> [Float] {
+        let n = e.elementCount
+        var out = [Float](repeating: 0, count: n)
+        for i in 0..<n {
+            let o = e.begin + 4 * i
+            let bits = UInt32(data[o]) | UInt32(data[o + 1]) << 8 | UInt32(data[o + 2]) << 16 | UInt32(data[o + 3]) << 24
+            let v = Float(bitPattern: bits)
+            if requireFinite && !v.isFinite { throw .nonFiniteValue(tensor: e.name, index: i) }
+            out[i] = v
+        }
+        return out
+    }
+
+    /// The metadata string `key`, or an error naming the key.
+    public func metadataString(_ key: String) throws(ModelFileError) -> String {
+        guard let v = metadata[key] else { throw .missingMetadata(key: key) }
+        return v
+    }
+
+    /// The metadata value `key` parsed as an integer.
+    public func metadataInt(_ key: String) throws(ModelFileError) -> Int {
+        let s = try metadataString(key)
+        guard let v = Int(s) else { throw .invalidMetadata(key: key, value: s, expected: "an integer") }
+        return v
+    }
+
+    /// The metadata value `key` parsed as a number.
+    public func metadataDouble(_ key: String) throws(ModelFileError) -> Double {
+        let s = try metadataString(key)
+        guard let v = Double(s), v.isFinite else { throw .invalidMetadata(key: key, value: s, expected: "a number") }
+        return v
+    }
+
+    /// Reads a whole file with `open`/`fstat`/`read`.
+    public static func readAll(path: String) throws(ModelFileError) -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw .cannotOpen(path: path, errno: errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .readFailed(path: path, errno: errno) }
+        let size = Int(info.st_size)
+        guard size <= maximumFileBytes else { throw .fileTooLarge(path: path, byteCount: size, limit: maximumFileBytes) }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var done = 0
+        var failure: Int32 = 0
+        bytes.withUnsafeMutableBytes { raw in
+            while done < size {
+                let n = read(fd, raw.baseAddress! + done, size - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                if n == 0 { break }  // file shrank while reading: validation reports the truncation
+                done += n
+            }
+        }
+        if failure != 0 { throw .readFailed(path: path, errno: failure) }
+        return done == size ? bytes : Array(bytes[0..<done])
+    }
+}
