@@ -32,7 +32,7 @@ let package = Package(
             ]),
         // Counts malloc/free process-wide so tests can prove the render path allocates nothing.
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
-        .testTarget(name: "EQDSPTests", dependencies: ["EQDSP", "CMallocCounter"], resources: [.copy("Goldens")]),
+        .testTarget(name: "EQDSPTests", dependencies: ["EQDSP", "CMallocCounter"]),
         .testTarget(name: "EQAnalysisTests", dependencies: ["EQAnalysis", "EQInference"], path: "Tests/EQAnalysisTests"),
         .testTarget(name: "EQInferenceTests", dependencies: ["EQInference"]),
         .testTarget(name: "AdaptiveEQTests", dependencies: ["AdaptiveEQ", "AdaptiveEQResources", "CMallocCounter"]),

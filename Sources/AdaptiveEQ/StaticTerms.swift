@@ -1,0 +1,98 @@
+import EQDSP
+
+/// A word of the static vocabulary with its robust SAFE-DB setting and how many user
+/// settings support it.
+public struct StaticTerm: Sendable, Equatable {
+    public var word: String
+    public var rowCount: Int
+    public var contributorCount: Int
+    public var settings: EQSettings
+}
+
+/// The static semantic table: one EQ per word, derived from SAFE-DB by
+/// `scripts/static_terms.py` (see that script for the rules) and shipped as
+/// `static_terms.tsv`. Parsing needs no Foundation, so hosts can load it from a path.
+public struct StaticTermTable: Sendable {
+    public enum ParseError: Error, CustomStringConvertible {
+        case malformedLine(number: Int, reason: String)
+        case empty
+
+        public var description: String {
+            switch self {
+            case let .malformedLine(number, reason): "static term table line \(number): \(reason)"
+            case .empty: "static term table has no words"
+            }
+        }
+    }
+
+    public let terms: [StaticTerm]
+
+    /// Parses the TSV text: `word rows contributors g1 f1 … f5`, `#` starts a comment line.
+    public init(tsv text: String) throws(ParseError) {
+        var terms: [StaticTerm] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingSpaces
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let fields = trimmed.split(separator: "\t")
+            guard fields.count == 3 + EQSettings.parameterCount else {
+                throw .malformedLine(number: index + 1, reason: "expected 16 tab-separated fields, found \(fields.count)")
+            }
+            guard let rows = Int(fields[1]), let contributors = Int(fields[2]) else {
+                throw .malformedLine(number: index + 1, reason: "row and contributor counts must be integers")
+            }
+            let values = fields[3...].compactMap { Float($0) }
+            guard let settings = EQSettings(values: values) else {
+                throw .malformedLine(number: index + 1, reason: "13 numeric EQ parameters expected")
+            }
+            if let bad = settings.firstInvalidParameter {
+                throw .malformedLine(number: index + 1, reason: "\(bad.symbol) = \(settings[bad]) is outside \(bad.range)")
+            }
+            terms.append(StaticTerm(word: String(fields[0]).lowercased(), rowCount: rows,
+                                    contributorCount: contributors, settings: settings))
+        }
+        guard !terms.isEmpty else { throw .empty }
+        self.terms = terms
+    }
+
+    /// The term for `word` (case-insensitive), or nil.
+    public func term(_ word: String) -> StaticTerm? {
+        let key = word.lowercased().trimmingSpaces
+        return terms.first { $0.word == key }
+    }
+
+    /// Known words closest in spelling to `word`, best first (for "did you mean" messages).
+    public func suggestions(for word: String, limit: Int = 3) -> [String] {
+        nearestWords(to: word, in: terms.map(\.word), limit: limit)
+    }
+}
+
+/// Words of `vocabulary` closest to `word` by edit distance (ties keep vocabulary order).
+public func nearestWords(to word: String, in vocabulary: [String], limit: Int) -> [String] {
+    let key = Array(word.lowercased().trimmingSpaces.unicodeScalars)
+    let scored = vocabulary.map { ($0, editDistance(key, Array($0.unicodeScalars))) }
+    return scored.sorted { $0.1 < $1.1 }.prefix(limit).map(\.0)
+}
+
+/// Levenshtein distance between two scalar sequences.
+func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
+    if a.isEmpty { return b.count }
+    var previous = Array(0...b.count)
+    var row = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        row[0] = i
+        for j in 1...max(b.count, 1) where j <= b.count {
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&previous, &row)
+    }
+    return previous[b.count]
+}
+
+extension StringProtocol {
+    var trimmingSpaces: Substring {
+        let s = self[...]
+        let start = s.firstIndex { !$0.isWhitespace } ?? s.endIndex
+        let end = s.lastIndex { !$0.isWhitespace }.map { s.index(after: $0) } ?? start
+        return Substring(s[start..<Swift.max(start, end)])
+    }
+}

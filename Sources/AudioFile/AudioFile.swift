@@ -1,0 +1,220 @@
+import CSndfile
+import Foundation
+
+/// Errors from reading or writing audio files; `description` is one line for the user.
+public enum AudioFileError: Error, CustomStringConvertible, Equatable {
+    case cannotOpen(path: String, reason: String)
+    case unsupported(path: String, reason: String)
+    case writeFailed(path: String, reason: String)
+    case outputExists(path: String)
+    case outputIsInput(path: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotOpen(path, reason): "cannot read '\(path)': \(reason)"
+        case let .unsupported(path, reason): "unsupported audio in '\(path)': \(reason)"
+        case let .writeFailed(path, reason): "cannot write '\(path)': \(reason)"
+        case let .outputExists(path): "'\(path)' already exists (use --force to overwrite)"
+        case let .outputIsInput(path): "output '\(path)' is the input file; choose another output path"
+        }
+    }
+}
+
+/// Container and sample encoding of a file, as libsndfile reports them.
+public struct AudioFormat: Sendable, Equatable {
+    public enum Container: String, Sendable, CaseIterable { case wav, aiff, flac, ogg, mp3, other }
+    public enum Encoding: String, Sendable { case pcm8, pcm16, pcm24, pcm32, float32, float64, lossy, other }
+    public var container: Container
+    public var encoding: Encoding
+
+    init(sndfileFormat f: Int32) {
+        switch f & Int32(SF_FORMAT_TYPEMASK) {
+        case Int32(SF_FORMAT_WAV), Int32(SF_FORMAT_WAVEX), Int32(SF_FORMAT_RF64): container = .wav
+        case Int32(SF_FORMAT_AIFF): container = .aiff
+        case Int32(SF_FORMAT_FLAC): container = .flac
+        case Int32(SF_FORMAT_OGG): container = .ogg
+        case Int32(SF_FORMAT_MPEG): container = .mp3
+        default: container = .other
+        }
+        switch f & Int32(SF_FORMAT_SUBMASK) {
+        case Int32(SF_FORMAT_PCM_S8), Int32(SF_FORMAT_PCM_U8): encoding = .pcm8
+        case Int32(SF_FORMAT_PCM_16): encoding = .pcm16
+        case Int32(SF_FORMAT_PCM_24): encoding = .pcm24
+        case Int32(SF_FORMAT_PCM_32): encoding = .pcm32
+        case Int32(SF_FORMAT_FLOAT): encoding = .float32
+        case Int32(SF_FORMAT_DOUBLE): encoding = .float64
+        case Int32(SF_FORMAT_VORBIS), Int32(SF_FORMAT_OPUS),
+             Int32(SF_FORMAT_MPEG_LAYER_III), Int32(SF_FORMAT_MPEG_LAYER_II),
+             Int32(SF_FORMAT_MPEG_LAYER_I): encoding = .lossy
+        default: encoding = .other
+        }
+    }
+
+    /// Container chosen from an output file name's extension (.wav, .flac, .aif/.aiff).
+    public static func writableContainer(forPath path: String) -> Container? {
+        switch (path as NSString).pathExtension.lowercased() {
+        case "wav", "wave": .wav
+        case "flac": .flac
+        case "aif", "aiff", "aifc": .aiff
+        default: nil
+        }
+    }
+}
+
+/// Sample rates the product accepts, in Hz.
+public let supportedSampleRates: ClosedRange<Int> = 8_000...192_000
+/// Channel counts the product accepts.
+public let supportedChannelCounts: ClosedRange<Int> = 1...8
+
+/// Streams a file's samples as interleaved Float frames (libsndfile reads WAV, AIFF, FLAC,
+/// Ogg/Vorbis, Opus and MP3). Memory use does not depend on file length.
+public final class AudioFileReader {
+    public let path: String
+    public let sampleRate: Int
+    public let channelCount: Int
+    /// Frames the header announces (a truncated file may deliver fewer).
+    public let frameCount: Int
+    public let format: AudioFormat
+    private let handle: OpaquePointer
+
+    public init(path: String) throws(AudioFileError) {
+        self.path = path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .cannotOpen(path: path, reason: "no such file")
+        }
+        guard !isDirectory.boolValue else { throw .cannotOpen(path: path, reason: "is a folder") }
+        var info = SF_INFO()
+        guard let h = sf_open(path, Int32(SFM_READ), &info) else {
+            throw .cannotOpen(path: path, reason: Self.libraryReason(String(cString: sf_strerror(nil))))
+        }
+        handle = h
+        sampleRate = Int(info.samplerate)
+        channelCount = Int(info.channels)
+        frameCount = Int(info.frames)
+        format = AudioFormat(sndfileFormat: info.format)
+        guard supportedChannelCounts.contains(channelCount) else {
+            sf_close(h)
+            throw .unsupported(path: path, reason: "\(channelCount) channels (1–8 supported)")
+        }
+        guard supportedSampleRates.contains(sampleRate) else {
+            sf_close(h)
+            throw .unsupported(path: path, reason: "sample rate \(sampleRate) Hz (8–192 kHz supported)")
+        }
+        guard frameCount > 0 else {
+            sf_close(h)
+            throw .unsupported(path: path, reason: "the file holds no audio frames")
+        }
+    }
+
+    deinit { sf_close(handle) }
+
+    /// Reads up to `frames` interleaved frames into `buffer`; returns how many were read
+    /// (0 at the end of the file).
+    public func read(into buffer: UnsafeMutablePointer<Float>, frames: Int) -> Int {
+        Int(sf_readf_float(handle, buffer, sf_count_t(frames)))
+    }
+
+    static func libraryReason(_ message: String) -> String {
+        if message.contains("unknown format") || message.contains("Format not recognised") {
+            return "not a recognised audio file (WAV, AIFF, FLAC, Ogg/Vorbis, Opus or MP3)"
+        }
+        return message.prefix(1).lowercased() + message.dropFirst()
+    }
+}
+
+/// Writes interleaved Float frames to a temporary file beside the destination and moves it
+/// into place only when `finish()` succeeds, so a failed or interrupted run never leaves a
+/// half-written output or damages an existing file.
+public final class AudioFileWriter {
+    public let path: String
+    public let channelCount: Int
+    private let temporaryPath: String
+    private var handle: OpaquePointer?
+
+    /// Opens a writer for `path`. The container comes from the extension; the encoding keeps
+    /// the source's where the container allows it (float stays float, 16/24-bit stay), and
+    /// lossy or otherwise unwritable sources become 24-bit PCM.
+    public init(path: String, sampleRate: Int, channelCount: Int, like source: AudioFormat,
+                overwrite: Bool) throws(AudioFileError) {
+        self.path = path
+        self.channelCount = channelCount
+        guard let container = AudioFormat.writableContainer(forPath: path) else {
+            throw .writeFailed(path: path, reason: "unknown output type; use .wav, .flac or .aiff")
+        }
+        if FileManager.default.fileExists(atPath: path) && !overwrite { throw .outputExists(path: path) }
+        let major: UInt32
+        switch container {
+        case .wav: major = UInt32(SF_FORMAT_WAV)
+        case .flac: major = UInt32(SF_FORMAT_FLAC)
+        default: major = UInt32(SF_FORMAT_AIFF)
+        }
+        let minor: UInt32
+        switch (source.encoding, container) {
+        case (.pcm8, .flac), (.pcm16, _): minor = UInt32(SF_FORMAT_PCM_16)
+        case (.pcm8, _): minor = container == .wav ? UInt32(SF_FORMAT_PCM_U8) : UInt32(SF_FORMAT_PCM_S8)
+        case (.pcm32, .wav), (.pcm32, .aiff): minor = UInt32(SF_FORMAT_PCM_32)
+        case (.float32, .wav), (.float32, .aiff): minor = UInt32(SF_FORMAT_FLOAT)
+        case (.float64, .wav), (.float64, .aiff): minor = UInt32(SF_FORMAT_DOUBLE)
+        default: minor = UInt32(SF_FORMAT_PCM_24)
+        }
+        var info = SF_INFO()
+        info.samplerate = Int32(sampleRate)
+        info.channels = Int32(channelCount)
+        info.format = Int32(major | minor)
+        guard sf_format_check(&info) != 0 else {
+            throw .writeFailed(path: path, reason: "this container cannot hold \(channelCount) channels at \(sampleRate) Hz")
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        temporaryPath = (folder.isEmpty ? "." : folder) + "/.\(name).partial-\(getpid())"
+        guard let h = sf_open(temporaryPath, Int32(SFM_WRITE), &info) else {
+            let reason = String(cString: sf_strerror(nil))
+            throw .writeFailed(path: path, reason: reason.contains("No such file") || reason.contains("ermission")
+                ? reason : "cannot create a file in '\(folder.isEmpty ? "." : folder)' (\(reason))")
+        }
+        handle = h
+        // Integer outputs clip at full scale instead of wrapping around.
+        sf_command(h, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
+    }
+
+    deinit {
+        if let handle {
+            sf_close(handle)
+            unlink(temporaryPath)
+        }
+    }
+
+    /// Appends `frames` interleaved frames.
+    public func write(_ buffer: UnsafePointer<Float>, frames: Int) throws(AudioFileError) {
+        guard let handle else { throw .writeFailed(path: path, reason: "writer already finished") }
+        let written = sf_writef_float(handle, buffer, sf_count_t(frames))
+        guard written == frames else {
+            throw .writeFailed(path: path, reason: String(cString: sf_strerror(handle)))
+        }
+    }
+
+    /// Completes the file and moves it to its destination.
+    public func finish() throws(AudioFileError) {
+        guard let h = handle else { return }
+        handle = nil
+        sf_write_sync(h)
+        let status = sf_close(h)
+        guard status == 0 else {
+            unlink(temporaryPath)
+            throw .writeFailed(path: path, reason: "closing failed (\(status))")
+        }
+        guard rename(temporaryPath, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw .writeFailed(path: path, reason: reason)
+        }
+    }
+}
+
+/// True when both paths name the same file (same device and inode), or the same text path.
+public func pathsReferToSameFile(_ a: String, _ b: String) -> Bool {
+    var sa = stat(), sb = stat()
+    if stat(a, &sa) == 0 && stat(b, &sb) == 0 { return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino }
+    return (a as NSString).standardizingPath == (b as NSString).standardizingPath
+}

@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Coefficients of a linear trapezoidal state-variable filter (A. Simper, "Linear Trap
+/// Integrated SVF", Cytomic technical paper, 2013), set up so that its response equals the
+/// RBJ cookbook peaking / shelving biquad exactly (same analog prototype, same
+/// pre-warped bilinear transform). The SVF is used for processing because its state stays
+/// well-behaved while coefficients move, which a direct-form biquad does not guarantee.
+///
+/// Per sample: `v3 = x − ic2; v1 = a1·ic1 + a2·v3; v2 = ic2 + a2·ic1 + a3·v3;
+/// ic1 = 2v1 − ic1; ic2 = 2v2 − ic2; y = m0·x + m1·v1 + m2·v2`.
+public struct SVFCoefficients: Sendable, Equatable {
+    public var a1: Float, a2: Float, a3: Float
+    public var m0: Float, m1: Float, m2: Float
+
+    /// The identity (0 dB): output equals input, state still runs so later changes are smooth.
+    public static let identity = SVFCoefficients(a1: 1, a2: 0, a3: 0, m0: 1, m1: 0, m2: 0)
+
+    public init(a1: Float, a2: Float, a3: Float, m0: Float, m1: Float, m2: Float) {
+        (self.a1, self.a2, self.a3, self.m0, self.m1, self.m2) = (a1, a2, a3, m0, m1, m2)
+    }
+
+    /// Design `band` at `sampleRateHz`. Pure; a few transcendental calls, no allocation.
+    @inlinable
+    public init(_ band: BandParameters, sampleRateHz: Float) {
+        let f = band.designFrequencyHz(sampleRate: sampleRateHz)
+        let a = exp2f(band.gainDecibels * (3.321928094887362 / 40))  // 10^(dB/40)
+        let g0 = tanf(Float.pi * f / sampleRateHz)
+        let g: Float, k: Float
+        switch band.kind {
+        case .peaking:
+            g = g0
+            k = 1 / (band.q * a)
+            (m0, m1, m2) = (1, k * (a * a - 1), 0)
+        case .lowShelf:
+            g = g0 / a.squareRoot()
+            k = 1 / band.q
+            (m0, m1, m2) = (1, k * (a - 1), a * a - 1)
+        case .highShelf:
+            g = g0 * a.squareRoot()
+            k = 1 / band.q
+            (m0, m1, m2) = (a * a, k * (1 - a) * a, 1 - a * a)
+        }
+        a1 = 1 / (1 + g * (g + k))
+        a2 = g * a1
+        a3 = g * a2
+    }
+}
