@@ -1,0 +1,107 @@
+import EQDSP
+
+/// The user-facing controls of the equaliser beyond the 13 EQ parameters. Together with
+/// `EQParameter` this is the one table from which the CLI flags, the LV2 ports and TTL,
+/// the studio sliders and the docs are generated.
+public enum ControlParameter: Int, CaseIterable, Sendable {
+    case term, secondTerm, blend, intensity, mode, analysisInterval, smoothingTime, outputGain, enabled
+
+    public enum Kind: Sendable, Equatable {
+        /// A continuous value.
+        case continuous
+        /// An index into the vocabulary (hosts show the words).
+        case vocabulary
+        /// An integer choosing one of the named options.
+        case enumeration([String])
+        /// On/off.
+        case toggle
+    }
+
+    /// Stable identifier: LV2 port symbol, JSON key, CLI flag stem.
+    public var symbol: String {
+        switch self {
+        case .term: "term"
+        case .secondTerm: "term_b"
+        case .blend: "blend"
+        case .intensity: "intensity"
+        case .mode: "mode"
+        case .analysisInterval: "analysis_ms"
+        case .smoothingTime: "smoothing_ms"
+        case .outputGain: "output_gain_db"
+        case .enabled: "enabled"
+        }
+    }
+
+    public var name: String {
+        switch self {
+        case .term: "Word"
+        case .secondTerm: "Second word"
+        case .blend: "Blend to second word"
+        case .intensity: "Intensity"
+        case .mode: "Mode"
+        case .analysisInterval: "Analysis interval"
+        case .smoothingTime: "Smoothing time"
+        case .outputGain: "Output gain"
+        case .enabled: "Enabled"
+        }
+    }
+
+    /// Unit label, empty when the value has none.
+    public var unit: String {
+        switch self {
+        case .analysisInterval, .smoothingTime: "ms"
+        case .outputGain: "dB"
+        default: ""
+        }
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .term, .secondTerm: .vocabulary
+        case .mode: .enumeration(["adaptive", "static"])
+        case .enabled: .toggle
+        default: .continuous
+        }
+    }
+
+    /// Valid range (for vocabulary controls the upper bound is the vocabulary size − 1).
+    public var range: ClosedRange<Float> {
+        switch self {
+        case .term, .secondTerm: 0...1023
+        case .blend, .intensity: 0...1
+        case .mode: 0...1
+        case .analysisInterval: 5...1000
+        case .smoothingTime: 0...2000
+        case .outputGain: -24...12
+        case .enabled: 0...1
+        }
+    }
+
+    public var defaultValue: Float {
+        switch self {
+        case .term, .secondTerm, .blend, .mode: 0
+        case .intensity: 0.7
+        case .analysisInterval: 46.4  // 4 × 512 samples at 44.1 kHz
+        case .smoothingTime: 100
+        case .outputGain: 0
+        case .enabled: 1
+        }
+    }
+
+    /// One sentence for docs, tooltips and `--help`.
+    public var summary: String {
+        switch self {
+        case .term: "The word to move the sound towards."
+        case .secondTerm: "A second word to blend with the first."
+        case .blend: "0 = first word only, 1 = second word only; in between mixes their colourations."
+        case .intensity: "0 leaves the audio untouched (null), 1 moves it all the way to the word."
+        case .mode: "adaptive listens to the audio and corrects its own colouration; static applies the word's fixed EQ."
+        case .analysisInterval: "How often the audio is re-analysed."
+        case .smoothingTime: "Time constant of EQ glides; gain moves in dB, frequency and Q in octaves."
+        case .outputGain: "Gain after the equaliser."
+        case .enabled: "Off bypasses the equaliser with a click-free crossfade."
+        }
+    }
+
+    public var smoothing: SmoothingDomain { self == .outputGain ? .linear : .linear }
+}
