@@ -102,6 +102,4 @@ public enum ControlParameter: Int, CaseIterable, Sendable {
         case .enabled: "Off bypasses the equaliser with a click-free crossfade."
         }
     }
-
-    public var smoothing: SmoothingDomain { self == .outputGain ? .linear : .linear }
 }
