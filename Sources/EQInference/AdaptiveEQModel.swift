@@ -1,0 +1,89 @@
+/// Everything the engine needs from `AdaptiveEQModel.safetensors` (format version 1):
+/// the log-mel constants, the audio encoder, the EQ decoder and the term table.
+///
+/// Loading checks the metadata (format name, version, every front-end constant) and every
+/// tensor's name, dtype and shape against `docs/MODEL_FORMAT.md`, and stops at the first
+/// mismatch with a `ModelFileError` naming it. Loading allocates; do it off the audio thread.
+public struct AdaptiveEQModel: @unchecked Sendable {
+    public static let formatName = "adaptive-eq-model"
+    public static let formatVersion = 1
+
+    /// Sample rate the constants below are defined at (44100).
+    public let referenceSampleRateHz: Double
+    public let fftSize: Int
+    public let hopSize: Int
+    public let melBandCount: Int
+    public let minimumFrequencyHz: Double
+    public let maximumFrequencyHz: Double
+    /// Analysis window in STFT frames (176 ≈ 2.04 s at 44.1 kHz).
+    public let frameCount: Int
+    public let latentCount: Int
+    /// `mel.filterbank` `[melBandCount, fftSize/2 + 1]` as exported (for parity checks; the
+    /// engine rebuilds the filterbank for its own sample rate).
+    public let storedFilterbank: FloatBuffer
+    public let encoder: AudioEncoderWeights
+    public let decoder: EQDecoderWeights
+    public let terms: TermTable
+    /// The `neutral` metadata sentence: what colouration z = decoder⁻¹(flat) is relative to.
+    public let neutralDescription: String
+    public let metadata: [String: String]
+
+    /// Reads and validates the model at `path` (plain POSIX I/O).
+    public init(path: String) throws(ModelFileError) {
+        try self.init(file: SafetensorsFile(path: path))
+    }
+
+    public init(file: SafetensorsFile) throws(ModelFileError) {
+        let format = try file.metadataString("format")
+        guard format == AdaptiveEQModel.formatName else {
+            throw .invalidMetadata(key: "format", value: format, expected: "'\(AdaptiveEQModel.formatName)'")
+        }
+        let version = try file.metadataInt("version")
+        guard version == AdaptiveEQModel.formatVersion else {
+            throw .invalidMetadata(key: "version", value: "\(version)", expected: "\(AdaptiveEQModel.formatVersion)")
+        }
+        func require(_ key: String, _ value: Int, _ expected: Int) throws(ModelFileError) {
+            guard value == expected else { throw .invalidMetadata(key: key, value: "\(value)", expected: "\(expected)") }
+        }
+        referenceSampleRateHz = try file.metadataDouble("sample_rate")
+        guard referenceSampleRateHz >= 8000 && referenceSampleRateHz <= 192000 else {
+            throw .invalidMetadata(key: "sample_rate", value: "\(referenceSampleRateHz)", expected: "8000 … 192000")
+        }
+        fftSize = try file.metadataInt("n_fft")
+        guard fftSize >= 16 && fftSize <= 16384 && fftSize & (fftSize - 1) == 0 else {
+            throw .invalidMetadata(key: "n_fft", value: "\(fftSize)", expected: "a power of two in 16 … 16384")
+        }
+        hopSize = try file.metadataInt("hop")
+        guard hopSize > 0 && hopSize <= fftSize else {
+            throw .invalidMetadata(key: "hop", value: "\(hopSize)", expected: "1 … n_fft")
+        }
+        melBandCount = try file.metadataInt("n_mels")
+        try require("n_mels", melBandCount, AudioEncoderWeights.melBandCount)
+        minimumFrequencyHz = try file.metadataDouble("fmin_hz")
+        maximumFrequencyHz = try file.metadataDouble("fmax_hz")
+        guard minimumFrequencyHz >= 0 && maximumFrequencyHz > minimumFrequencyHz else {
+            throw .invalidMetadata(key: "fmax_hz", value: "\(maximumFrequencyHz)", expected: "above fmin_hz \(minimumFrequencyHz)")
+        }
+        frameCount = try file.metadataInt("frames")
+        guard frameCount >= 16 && frameCount <= 4096 && frameCount % 2 == 0 else {
+            throw .invalidMetadata(key: "frames", value: "\(frameCount)", expected: "an even count in 16 … 4096")
+        }
+        latentCount = try file.metadataInt("latent")
+        try require("latent", latentCount, AudioEncoderWeights.latentCount)
+        let hidden = try file.metadataInt("decoder_hidden")
+        guard hidden > 0 && hidden <= 4096 else {
+            throw .invalidMetadata(key: "decoder_hidden", value: "\(hidden)", expected: "1 … 4096")
+        }
+        let blocks = try file.metadataInt("decoder_blocks")
+        guard blocks >= 0 && blocks <= 64 else {
+            throw .invalidMetadata(key: "decoder_blocks", value: "\(blocks)", expected: "0 … 64")
+        }
+        neutralDescription = file.metadata["neutral"] ?? ""
+        metadata = file.metadata
+
+        storedFilterbank = FloatBuffer(try file.floats("mel.filterbank", shape: [melBandCount, fftSize / 2 + 1]))
+        encoder = try AudioEncoderWeights(file: file)
+        decoder = try EQDecoderWeights(file: file, latentCount: latentCount, hiddenCount: hidden, blockCount: blocks)
+        terms = try TermTable(file: file, latentCount: latentCount)
+    }
+}

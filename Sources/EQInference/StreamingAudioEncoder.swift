@@ -1,0 +1,313 @@
+/// The audio encoder run incrementally over a sliding window of log-mel frames.
+///
+/// Every convolution in the encoder is 3 wide in time and the pooling is local, so a feature
+/// column depends only on a few neighbouring frames. This type keeps per-frame and
+/// per-column intermediate results keyed by absolute frame index and, on each `encode`,
+/// computes only what the window shift made new:
+///
+/// - on `append`: the frame's normalised column and its first-stage features (depthwise 3×3,
+///   pointwise 1→32, ReLU, summed over mel pairs) as an interior frame;
+/// - on `encode`: the two edge frames again with the zero padding of the window's first and
+///   last frame, the second-stage column summaries (depthwise 3×3, pointwise 32→64, ReLU,
+///   summed over the 8 mel rows of each cell) for the four edge columns touched by that
+///   padding and for every interior column not already cached, then the 4×4 cell means and
+///   the two linear layers.
+///
+/// With an analysis every 4 frames that is 6 of the 88 second-stage columns, about a tenth of
+/// the full pass. Windows may move by any number of frames (odd shifts pair frames
+/// differently; the cache keeps both pairings). The result equals `AudioEncoder.forward` on
+/// the same window to float rounding (tested within 1e-5).
+///
+/// All memory is allocated in `init`; `append`, `encode` and `reset` are real-time safe.
+/// One instance per thread.
+public final class StreamingAudioEncoder {
+    public let weights: AudioEncoderWeights
+    /// Window length in frames (176 in format version 1; even, ≥ 16).
+    public let frameCount: Int
+    /// Frames appended since `reset()`.
+    public private(set) var framesAppended = 0
+    /// True once a whole window of frames has been appended, i.e. `encode` may be called.
+    public var isWindowFull: Bool { framesAppended >= frameCount }
+    /// Second-stage columns computed by the last `encode` (6 for a 4-frame shift; for tests
+    /// and benchmarks).
+    public private(set) var columnsComputedInLastEncode = 0
+
+    private static let mel = AudioEncoderWeights.melBandCount
+    private static let rows = AudioEncoderWeights.melBandCount / 2         // 32 pooled mel rows
+    private static let c1 = AudioEncoderWeights.channels1
+    private static let c2 = AudioEncoderWeights.channels2
+    private static let featureCount = c1 * rows                          // 1024 per frame / column
+    private static let summaryCount = c2 * AudioEncoderWeights.cellRows  // 256 per column
+
+    private let pooledWidth: Int
+    private let frameCapacity: Int
+    private let columnCapacity: Int
+    /// Normalised log-mel, `[frameCapacity][64]`.
+    private let xRing: UnsafeMutablePointer<Float>
+    /// Interior first-stage features `F[t][c][i] = Σ_{mel pair} relu(pw1(dw1(X)))`, `[frameCapacity][1024]`.
+    private let fRing: UnsafeMutablePointer<Float>
+    /// Cached interior column summaries `[columnCapacity][256]`, keyed by pair-start frame.
+    private let gCache: UnsafeMutablePointer<Float>
+    private let gTag: UnsafeMutablePointer<Int>
+    private let gEdge: UnsafeMutablePointer<Float>          // [4][256]
+    private let gColumn: UnsafeMutablePointer<UnsafePointer<Float>>  // [pooledWidth]
+    private let fEdgeLeft: UnsafeMutablePointer<Float>      // [1024]
+    private let fEdgeRight: UnsafeMutablePointer<Float>
+    private let p1Left: UnsafeMutablePointer<Float>         // pooled column 0 of the window
+    private let p1Right: UnsafeMutablePointer<Float>        // pooled column W−1
+    private let p1Scratch: UnsafeMutablePointer<Float>      // [3][1024]
+    private let zeros: UnsafeMutablePointer<Float>          // [1024]
+    private let d1: UnsafeMutablePointer<Float>             // [64]
+    private let columnScratch: UnsafeMutablePointer<Float>  // [64]
+    private let d2: UnsafeMutablePointer<Float>             // [1024]
+    private let cellAccumulator: UnsafeMutablePointer<Float> // [256]
+    private let cells: UnsafeMutablePointer<Float>          // [1024]
+    private let hidden: UnsafeMutablePointer<Float>         // [128]
+    private let inverseStd: UnsafeMutablePointer<Float>     // [64]
+
+    public init(weights: AudioEncoderWeights, frameCount: Int = 176) {
+        precondition(frameCount >= 16 && frameCount % 2 == 0, "frameCount must be even and ≥ 16")
+        typealias S = StreamingAudioEncoder
+        self.weights = weights
+        self.frameCount = frameCount
+        pooledWidth = frameCount / 2
+        frameCapacity = frameCount + 4
+        columnCapacity = frameCount + 8
+        func zeroed(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+            p.initialize(repeating: 0, count: n)
+            return p
+        }
+        xRing = zeroed(frameCapacity * S.mel)
+        fRing = zeroed(frameCapacity * S.featureCount)
+        gCache = zeroed(columnCapacity * S.summaryCount)
+        gTag = .allocate(capacity: columnCapacity)
+        gTag.initialize(repeating: -1, count: columnCapacity)
+        gEdge = zeroed(4 * S.summaryCount)
+        gColumn = .allocate(capacity: frameCount / 2)
+        gColumn.initialize(repeating: UnsafePointer(gEdge), count: frameCount / 2)
+        fEdgeLeft = zeroed(S.featureCount)
+        fEdgeRight = zeroed(S.featureCount)
+        p1Left = zeroed(S.featureCount)
+        p1Right = zeroed(S.featureCount)
+        p1Scratch = zeroed(3 * S.featureCount)
+        zeros = zeroed(S.featureCount)
+        d1 = zeroed(S.mel)
+        columnScratch = zeroed(S.mel)
+        d2 = zeroed(S.featureCount)
+        cellAccumulator = zeroed(S.summaryCount)
+        cells = zeroed(AudioEncoderWeights.flatCount)
+        hidden = zeroed(AudioEncoderWeights.hiddenCount)
+        inverseStd = zeroed(S.mel)
+        for m in 0..<S.mel { inverseStd[m] = 1 / weights.melStd.pointer[m] }
+    }
+
+    deinit {
+        xRing.deallocate(); fRing.deallocate(); gCache.deallocate(); gTag.deallocate()
+        gEdge.deallocate(); gColumn.deallocate(); fEdgeLeft.deallocate(); fEdgeRight.deallocate()
+        p1Left.deallocate(); p1Right.deallocate(); p1Scratch.deallocate(); zeros.deallocate()
+        d1.deallocate(); columnScratch.deallocate(); d2.deallocate(); cellAccumulator.deallocate(); cells.deallocate()
+        hidden.deallocate(); inverseStd.deallocate()
+    }
+
+    /// Forgets all frames and cached features. Real-time safe.
+    public func reset() {
+        framesAppended = 0
+        columnsComputedInLastEncode = 0
+        gTag.update(repeating: -1, count: columnCapacity)
+    }
+
+    /// Appends the next log-mel frame.
+    /// - Parameter logMelColumn: 64 values in dB (before normalisation), band 0 first.
+    public func append(logMelColumn: UnsafePointer<Float>) {
+        typealias S = StreamingAudioEncoder
+        let t = framesAppended
+        let x = xRing + (t % frameCapacity) * S.mel
+        let mean = weights.melMean.pointer
+        for m in 0..<S.mel { x[m] = (logMelColumn[m] - mean[m]) * inverseStd[m] }
+        framesAppended = t + 1
+        // Frame t − 1 now has both neighbours: its interior features are final.
+        if t >= 2 {
+            computeFirstStage(frame: t - 1, zeroLeft: false, zeroRight: false,
+                              into: fRing + ((t - 1) % frameCapacity) * S.featureCount)
+        }
+    }
+
+    /// Appends `frameCount` columns stored as a `[64, frameCount]` mel-major matrix (the
+    /// layout `AudioEncoder.forward` takes), e.g. to prime the window in one go.
+    public func append(logMelMatrix: UnsafePointer<Float>, frames: Int) {
+        typealias S = StreamingAudioEncoder
+        for t in 0..<frames {
+            for m in 0..<S.mel { columnScratch[m] = logMelMatrix[m * frames + t] }
+            append(logMelColumn: columnScratch)
+        }
+    }
+
+    /// Encodes the window made of the last `frameCount` appended frames.
+    /// - Precondition: `isWindowFull`.
+    /// - Parameter z: receives the 32-D latent.
+    public func encode(into z: UnsafeMutablePointer<Float>) {
+        typealias S = StreamingAudioEncoder
+        precondition(isWindowFull, "encode needs \(frameCount) frames, have \(framesAppended)")
+        let f = frameCount, w = pooledWidth, n = S.featureCount
+        let s = framesAppended - f
+        var computed = 0
+
+        // Window edges: the first and last frame see zero padding instead of a neighbour.
+        computeFirstStage(frame: s, zeroLeft: true, zeroRight: false, into: fEdgeLeft)
+        computeFirstStage(frame: s + f - 1, zeroLeft: false, zeroRight: true, into: fEdgeRight)
+        pairMean(fEdgeLeft, interiorFeatures(frame: s + 1), into: p1Left, count: n)
+        pairMean(interiorFeatures(frame: s + f - 2), fEdgeRight, into: p1Right, count: n)
+
+        for j in 0..<w {
+            let isEdge = j < 2 || j >= w - 2
+            if isEdge {
+                let slot = j < 2 ? j : j - (w - 4)
+                let g = gEdge + slot * S.summaryCount
+                computeColumnSummary(windowStart: s, column: j, into: g)
+                gColumn[j] = UnsafePointer(g)
+                computed += 1
+            } else {
+                let pairStart = s + 2 * j
+                let slot = pairStart % columnCapacity
+                let g = gCache + slot * S.summaryCount
+                if gTag[slot] != pairStart {
+                    computeColumnSummary(windowStart: s, column: j, into: g)
+                    gTag[slot] = pairStart
+                    computed += 1
+                }
+                gColumn[j] = UnsafePointer(g)
+            }
+        }
+        columnsComputedInLastEncode = computed
+
+        // Adaptive pooling over time onto 4 cell columns, rows already summed per cell.
+        let cellColumns = AudioEncoderWeights.cellColumns
+        let rowsPerCell = S.rows / AudioEncoderWeights.cellRows
+        let acc = cellAccumulator
+        for q in 0..<cellColumns {
+            let x0 = (q * w) / cellColumns
+            let x1 = ((q + 1) * w + cellColumns - 1) / cellColumns
+            acc.update(from: gColumn[x0], count: S.summaryCount)
+            var j = x0 + 1
+            while j < x1 {
+                let g = gColumn[j]
+                for k in 0..<S.summaryCount { acc[k] += g[k] }
+                j += 1
+            }
+            let scale = 1 / Float(rowsPerCell * (x1 - x0))
+            for k in 0..<S.summaryCount { cells[k * cellColumns + q] = acc[k] * scale }
+        }
+        weights.fc1.forward(cells, into: hidden)
+        NN.relu(hidden, count: AudioEncoderWeights.hiddenCount)
+        weights.fc2.forward(hidden, into: z)
+    }
+
+    // MARK: - Stages
+
+    @inline(__always)
+    private func interiorFeatures(frame t: Int) -> UnsafePointer<Float> {
+        UnsafePointer(fRing + (t % frameCapacity) * StreamingAudioEncoder.featureCount)
+    }
+
+    @inline(__always)
+    private func pairMean(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                          into out: UnsafeMutablePointer<Float>, count: Int) {
+        for k in 0..<count { out[k] = 0.25 * (a[k] + b[k]) }
+    }
+
+    /// Pooled first-stage column `j` of the window starting at frame `s` (`[32][32]`, channel-major).
+    @inline(__always)
+    private func pooledColumn(windowStart s: Int, column j: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        if j < 0 || j >= pooledWidth { return UnsafePointer(zeros) }
+        if j == 0 { return UnsafePointer(p1Left) }
+        if j == pooledWidth - 1 { return UnsafePointer(p1Right) }
+        pairMean(interiorFeatures(frame: s + 2 * j), interiorFeatures(frame: s + 2 * j + 1),
+                 into: scratch, count: StreamingAudioEncoder.featureCount)
+        return UnsafePointer(scratch)
+    }
+
+    /// dw1 (3×3 over mel × time, zero padded) → pw1 (1→32) → ReLU → sum over mel pairs,
+    /// for one frame. `zeroLeft`/`zeroRight` replace the neighbouring frame with padding.
+    private func computeFirstStage(frame t: Int, zeroLeft: Bool, zeroRight: Bool,
+                                   into out: UnsafeMutablePointer<Float>) {
+        typealias S = StreamingAudioEncoder
+        let m = S.mel
+        let cur = UnsafePointer(xRing + (t % frameCapacity) * m)
+        let prev = zeroLeft ? UnsafePointer(zeros) : UnsafePointer(xRing + ((t - 1) % frameCapacity) * m)
+        let next = zeroRight ? UnsafePointer(zeros) : UnsafePointer(xRing + ((t + 1) % frameCapacity) * m)
+        let k = weights.dw1Weight.pointer
+        let bias = weights.dw1Bias.pointer[0]
+        // Kernel index [ky (mel)][kx (time)]; row ky = −1 … 1 around band `band`.
+        for band in 0..<m {
+            var acc = bias
+            for ky in 0..<3 {
+                let b = band + ky - 1
+                if b < 0 || b >= m { continue }
+                acc += k[3 * ky] * prev[b] + k[3 * ky + 1] * cur[b] + k[3 * ky + 2] * next[b]
+            }
+            d1[band] = acc
+        }
+        let a = weights.pw1Weight.pointer, c = weights.pw1Bias.pointer
+        let rows = S.rows
+        for ch in 0..<S.c1 {
+            let ac = a[ch], cc = c[ch]
+            let dst = out + ch * rows
+            for i in 0..<rows {
+                let u = ac * d1[2 * i] + cc
+                let v = ac * d1[2 * i + 1] + cc
+                dst[i] = (u > 0 ? u : 0) + (v > 0 ? v : 0)
+            }
+        }
+    }
+
+    /// dw2 (3×3, groups 32, zero padded) → pw2 (32→64) → ReLU → sum over each cell's 8 mel
+    /// rows, for pooled column `j`: 256 values `[64 channels][4 cell rows]`.
+    private func computeColumnSummary(windowStart s: Int, column j: Int, into g: UnsafeMutablePointer<Float>) {
+        typealias S = StreamingAudioEncoder
+        let n = S.featureCount, rows = S.rows
+        let prev = pooledColumn(windowStart: s, column: j - 1, scratch: p1Scratch)
+        let cur = pooledColumn(windowStart: s, column: j, scratch: p1Scratch + n)
+        let next = pooledColumn(windowStart: s, column: j + 1, scratch: p1Scratch + 2 * n)
+        let k2 = weights.dw2Weight.pointer, b2 = weights.dw2Bias.pointer
+        for ch in 0..<S.c1 {
+            let k = k2 + 9 * ch
+            let pc = prev + ch * rows, cc = cur + ch * rows, nc = next + ch * rows
+            let out = d2 + ch * rows
+            let bias = b2[ch]
+            for i in 0..<rows { out[i] = bias }
+            for ky in 0..<3 {
+                let off = ky - 1
+                let lo = max(0, -off), hi = min(rows, rows - off)
+                let w0 = k[3 * ky], w1 = k[3 * ky + 1], w2 = k[3 * ky + 2]
+                var i = lo
+                while i < hi {
+                    out[i] += w0 * pc[i + off] + w1 * cc[i + off] + w2 * nc[i + off]
+                    i += 1
+                }
+            }
+        }
+        // Pointwise 32→64 with the 32 mel rows held as four 8-wide vectors: one vector per
+        // cell row, so the ReLU output is summed per cell without storing it.
+        let w2 = weights.pw2Weight.pointer, bias2 = weights.pw2Bias.pointer
+        let raw = UnsafeRawPointer(d2)
+        for o in 0..<S.c2 {
+            let b = SIMD8<Float>(repeating: bias2[o])
+            var a0 = b, a1 = b, a2 = b, a3 = b
+            let wo = w2 + o * S.c1
+            for ch in 0..<S.c1 {
+                let wv = SIMD8<Float>(repeating: wo[ch])
+                let base = ch * rows * 4
+                a0 += wv * raw.loadUnaligned(fromByteOffset: base, as: SIMD8<Float>.self)
+                a1 += wv * raw.loadUnaligned(fromByteOffset: base + 32, as: SIMD8<Float>.self)
+                a2 += wv * raw.loadUnaligned(fromByteOffset: base + 64, as: SIMD8<Float>.self)
+                a3 += wv * raw.loadUnaligned(fromByteOffset: base + 96, as: SIMD8<Float>.self)
+            }
+            let zero = SIMD8<Float>()
+            g[4 * o] = a0.replacing(with: zero, where: a0 .< zero).sum()
+            g[4 * o + 1] = a1.replacing(with: zero, where: a1 .< zero).sum()
+            g[4 * o + 2] = a2.replacing(with: zero, where: a2 .< zero).sum()
+            g[4 * o + 3] = a3.replacing(with: zero, where: a3 .< zero).sum()
+        }
+    }
+}
