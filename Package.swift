@@ -12,6 +12,10 @@ let package = Package(
         .library(name: "EQDSP", targets: ["EQDSP"]),
         .library(name: "AudioFile", targets: ["AudioFile"]),
         .executable(name: "adaptive-eq", targets: ["AdaptiveEQCLI"]),
+        // The LV2 plugin binary (scripts/build-lv2.sh links it with -static-stdlib and an
+        // export list of just lv2_descriptor, then assembles adaptive-eq.lv2).
+        .library(name: "AdaptiveEQLV2", type: .dynamic, targets: ["AdaptiveEQLV2"]),
+        .executable(name: "adaptive-eq-lv2-ttl", targets: ["AdaptiveEQLV2TTL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -24,10 +28,16 @@ let package = Package(
         .target(name: "AdaptiveEQ", dependencies: ["EQDSP", "EQAnalysis", "EQInference"]),
         .target(name: "AdaptiveEQResources", resources: [.copy("Resources")]),
         .target(name: "AudioFile", dependencies: ["CSndfile"]),
+        .systemLibrary(name: "CLV2", pkgConfig: "lv2", providers: [.apt(["lv2-dev"])]),
+        .target(name: "AdaptiveEQLV2", dependencies: ["AdaptiveEQ", "EQDSP", "CLV2"]),
+        .executableTarget(name: "AdaptiveEQLV2TTL", dependencies: ["AdaptiveEQLV2", "AdaptiveEQ"]),
+        // JACK is loaded with dlopen at run time, so the CLI starts (and builds) without it.
+        .target(name: "CJackShim", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "AdaptiveEQLive", dependencies: ["AdaptiveEQ", "EQDSP", "CJackShim"]),
         .executableTarget(
             name: "AdaptiveEQCLI",
             dependencies: [
-                "AdaptiveEQ", "AdaptiveEQResources", "AudioFile", "EQDSP",
+                "AdaptiveEQ", "AdaptiveEQResources", "AudioFile", "EQDSP", "AdaptiveEQLive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Counts malloc/free process-wide so tests can prove the render path allocates nothing.
@@ -38,5 +48,7 @@ let package = Package(
         .testTarget(name: "AdaptiveEQTests", dependencies: ["AdaptiveEQ", "AdaptiveEQResources", "CMallocCounter"]),
         .testTarget(name: "AudioFileTests", dependencies: ["AudioFile"]),
         .testTarget(name: "CLITests", dependencies: ["AudioFile", "EQDSP"]),
+        // Starts real hosts (lv2apply, jackd -d dummy, jalv, adaptive-eq live) via scripts/.
+        .testTarget(name: "LV2Tests", dependencies: ["AudioFile", "EQDSP", "AdaptiveEQ", "AdaptiveEQLV2"]),
     ]
 )

@@ -1,0 +1,179 @@
+import AdaptiveEQ
+import CLV2
+import EQDSP
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// The LV2 entry points are free C functions; the instance lives behind a raw handle that
+// points at a `PluginInstance`. Nothing here runs on the main actor or captures context.
+
+/// Name of the vocabulary file inside the bundle.
+public let vocabularyFileName = "static_terms.tsv"
+
+/// The descriptors of all variants, built once (thread-safe lazy global), never written
+/// after that and never freed.
+nonisolated(unsafe) let pluginDescriptors: UnsafeMutablePointer<LV2_Descriptor> = {
+    let d = UnsafeMutablePointer<LV2_Descriptor>.allocate(capacity: PluginVariant.allCases.count)
+    for variant in PluginVariant.allCases {
+        let uri = UnsafeRawPointer(variant.uri.utf8Start).assumingMemoryBound(to: CChar.self)
+        (d + variant.rawValue).initialize(to: LV2_Descriptor(
+            URI: uri, instantiate: pluginInstantiate, connect_port: pluginConnectPort,
+            activate: pluginActivate, run: pluginRun, deactivate: pluginDeactivate,
+            cleanup: pluginCleanup, extension_data: pluginExtensionData))
+    }
+    return d
+}()
+
+/// The library's only exported symbol: descriptor `index`, or NULL past the last one.
+@_cdecl("lv2_descriptor")
+public func lv2Descriptor(_ index: UInt32) -> UnsafePointer<LV2_Descriptor>? {
+    guard Int(index) < PluginVariant.allCases.count else { return nil }
+    return UnsafePointer(pluginDescriptors + Int(index))
+}
+
+/// One running plugin.
+struct PluginInstance: ~Copyable {
+    let layout: PortLayout
+    /// Connected data location of every port, by index (nil until connected).
+    let ports: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    let inputs: UnsafeMutablePointer<UnsafePointer<Float>>
+    let outputs: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
+    var equaliser: HostEqualiser
+    var controls = HostControls()
+
+    init(variant: PluginVariant, sampleRateHz: Double, vocabulary: [EQSettings]) {
+        layout = variant.layout
+        ports = .allocate(capacity: layout.portCount)
+        ports.initialize(repeating: nil, count: layout.portCount)
+        inputs = .allocate(capacity: layout.channelCount)
+        outputs = .allocate(capacity: layout.channelCount)
+        equaliser = HostEqualiser(vocabulary: vocabulary)
+        equaliser.prepare(sampleRateHz: sampleRateHz, channelCount: layout.channelCount)
+    }
+
+    deinit {
+        ports.deallocate(); inputs.deallocate(); outputs.deallocate()
+    }
+
+    @inline(__always)
+    func control(_ index: Int) -> Float? {
+        ports[index]?.assumingMemoryBound(to: Float.self).pointee
+    }
+
+    @inline(__always)
+    func setOutput(_ index: Int, _ value: Float) {
+        ports[index]?.assumingMemoryBound(to: Float.self).pointee = value
+    }
+
+    /// Real-time: reads the control ports, renders, writes the output control ports.
+    mutating func run(frames: Int) {
+        let vocabularyCount = equaliser.vocabularyCount
+        for i in 0..<PortLayout.controlCount {
+            if let v = control(layout.firstControl + i), let p = ControlParameter(rawValue: i) {
+                controls.set(p, rawValue: v, vocabularyCount: vocabularyCount)
+            }
+        }
+        for i in 0..<PortLayout.eqCount {
+            if let v = control(layout.firstManual + i), let p = EQParameter(rawValue: i) {
+                controls.setManual(p, rawValue: v)
+            }
+        }
+        var connected = true
+        for c in 0..<layout.channelCount {
+            if let input = ports[c], let output = ports[layout.channelCount + c] {
+                inputs[c] = UnsafePointer(input.assumingMemoryBound(to: Float.self))
+                outputs[c] = output.assumingMemoryBound(to: Float.self)
+            } else {
+                connected = false
+            }
+        }
+        if connected && frames > 0 {
+            equaliser.process(inputs: inputs, outputs: outputs, frameCount: frames, controls: controls)
+        }
+        let applied = equaliser.appliedSettings
+        for i in 0..<PortLayout.eqCount {
+            if let p = EQParameter(rawValue: i) { setOutput(layout.firstApplied + i, applied[p]) }
+        }
+        setOutput(layout.latency, 0)
+    }
+}
+
+/// Reads a whole file with POSIX calls (no Foundation); nil if it cannot be read.
+public func readTextFile(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    let chunk = 65_536
+    var buffer = [UInt8](repeating: 0, count: chunk)
+    while true {
+        let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, chunk) }
+        if got < 0 { return nil }
+        if got == 0 { break }
+        bytes.append(contentsOf: buffer[0..<got])
+        if bytes.count > 16 << 20 { return nil }  // a vocabulary is a few kB
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// One line on stderr (instantiate only; hosts show it in their log).
+func reportError(_ message: String) {
+    var line = "adaptive-eq.lv2: \(message)\n"
+    line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
+
+/// Loads the bundle's vocabulary, or reports why not on stderr.
+func loadVocabulary(bundlePath: String) -> StaticTermTable? {
+    let path = bundlePath.hasSuffix("/") ? bundlePath + vocabularyFileName : bundlePath + "/" + vocabularyFileName
+    guard let text = readTextFile(path) else {
+        reportError("cannot read \(path)")
+        return nil
+    }
+    do {
+        return try StaticTermTable(tsv: text)
+    } catch {
+        reportError("\(path): \(error.description)")
+        return nil
+    }
+}
+
+func pluginInstantiate(_ descriptor: UnsafePointer<LV2_Descriptor>?, _ sampleRate: Double,
+                       _ bundlePath: UnsafePointer<CChar>?,
+                       _ features: UnsafePointer<UnsafePointer<LV2_Feature>?>?) -> LV2_Handle? {
+    guard let descriptor, let bundlePath, sampleRate.isFinite, sampleRate > 0 else { return nil }
+    let index = UnsafePointer(pluginDescriptors).distance(to: descriptor)
+    guard let variant = PluginVariant(rawValue: index),
+          let table = loadVocabulary(bundlePath: String(cString: bundlePath)) else { return nil }
+    let instance = UnsafeMutablePointer<PluginInstance>.allocate(capacity: 1)
+    instance.initialize(to: PluginInstance(variant: variant, sampleRateHz: sampleRate,
+                                           vocabulary: table.terms.map(\.settings)))
+    return LV2_Handle(instance)
+}
+
+func pluginConnectPort(_ handle: LV2_Handle?, _ port: UInt32, _ data: UnsafeMutableRawPointer?) {
+    guard let instance = handle?.assumingMemoryBound(to: PluginInstance.self),
+          Int(port) < instance.pointee.layout.portCount else { return }
+    instance.pointee.ports[Int(port)] = data
+}
+
+func pluginActivate(_ handle: LV2_Handle?) {
+    handle?.assumingMemoryBound(to: PluginInstance.self).pointee.equaliser.reset()
+}
+
+func pluginRun(_ handle: LV2_Handle?, _ sampleCount: UInt32) {
+    handle?.assumingMemoryBound(to: PluginInstance.self).pointee.run(frames: Int(sampleCount))
+}
+
+func pluginDeactivate(_ handle: LV2_Handle?) {}
+
+func pluginCleanup(_ handle: LV2_Handle?) {
+    guard let instance = handle?.assumingMemoryBound(to: PluginInstance.self) else { return }
+    instance.deinitialize(count: 1)
+    instance.deallocate()
+}
+
+func pluginExtensionData(_ uri: UnsafePointer<CChar>?) -> UnsafeRawPointer? { nil }
