@@ -65,12 +65,49 @@ public enum NN {
     }
 
     /// `y = W·x + b` with `W` `[outputCount, inputCount]`.
-    @inlinable
+    ///
+    /// Four output rows are computed together so each load of `x` feeds four rows: the loop
+    /// is bound by memory loads, and this cuts them by ~40 %.
     public static func linear(_ x: UnsafePointer<Float>, inputCount: Int,
                               weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                               outputCount: Int, into y: UnsafeMutablePointer<Float>) {
-        for o in 0..<outputCount {
-            y[o] = bias[o] + dot(weight + o * inputCount, x, count: inputCount)
+        typealias V = SIMD4<Float>
+        let n = inputCount
+        let vectorEnd = n & ~3
+        let rx = UnsafeRawPointer(x)
+        var o = 0
+        while o + 4 <= outputCount {
+            let r0 = UnsafeRawPointer(weight + o * n), r1 = UnsafeRawPointer(weight + (o + 1) * n)
+            let r2 = UnsafeRawPointer(weight + (o + 2) * n), r3 = UnsafeRawPointer(weight + (o + 3) * n)
+            var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+            var off = 0
+            while off < 4 * vectorEnd {
+                let xv = rx.loadUnaligned(fromByteOffset: off, as: V.self)
+                a0 += xv * r0.loadUnaligned(fromByteOffset: off, as: V.self)
+                a1 += xv * r1.loadUnaligned(fromByteOffset: off, as: V.self)
+                a2 += xv * r2.loadUnaligned(fromByteOffset: off, as: V.self)
+                a3 += xv * r3.loadUnaligned(fromByteOffset: off, as: V.self)
+                off += 16
+            }
+            var s0 = a0.sum(), s1 = a1.sum(), s2 = a2.sum(), s3 = a3.sum()
+            var i = vectorEnd
+            while i < n {
+                let xi = x[i]
+                s0 += xi * weight[o * n + i]
+                s1 += xi * weight[(o + 1) * n + i]
+                s2 += xi * weight[(o + 2) * n + i]
+                s3 += xi * weight[(o + 3) * n + i]
+                i += 1
+            }
+            y[o] = bias[o] + s0
+            y[o + 1] = bias[o + 1] + s1
+            y[o + 2] = bias[o + 2] + s2
+            y[o + 3] = bias[o + 3] + s3
+            o += 4
+        }
+        while o < outputCount {
+            y[o] = bias[o] + dot(weight + o * n, x, count: n)
+            o += 1
         }
     }
 

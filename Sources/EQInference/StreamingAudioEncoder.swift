@@ -36,7 +36,10 @@ public final class StreamingAudioEncoder {
     private static let rows = AudioEncoderWeights.melBandCount / 2         // 32 pooled mel rows
     private static let c1 = AudioEncoderWeights.channels1
     private static let c2 = AudioEncoderWeights.channels2
-    private static let featureCount = c1 * rows                          // 1024 per frame / column
+    /// Each channel's 32 pooled mel rows are stored with a zero row above and below, so the
+    /// second depthwise convolution needs no boundary tests and runs on unaligned vector loads.
+    private static let paddedRows = rows + 2
+    private static let featureCount = c1 * paddedRows                    // 1088 per frame / column
     private static let summaryCount = c2 * AudioEncoderWeights.cellRows  // 256 per column
 
     private let pooledWidth: Int
@@ -59,7 +62,8 @@ public final class StreamingAudioEncoder {
     private let zeros: UnsafeMutablePointer<Float>          // [1024]
     private let d1: UnsafeMutablePointer<Float>             // [64]
     private let columnScratch: UnsafeMutablePointer<Float>  // [64]
-    private let d2: UnsafeMutablePointer<Float>             // [1024]
+    private let rowScratch: UnsafeMutableRawPointer         // 32 floats
+    private let d2: UnsafeMutablePointer<Float>             // [32 channels][32 rows]
     private let cellAccumulator: UnsafeMutablePointer<Float> // [256]
     private let cells: UnsafeMutablePointer<Float>          // [1024]
     private let hidden: UnsafeMutablePointer<Float>         // [128]
@@ -94,7 +98,8 @@ public final class StreamingAudioEncoder {
         zeros = zeroed(S.featureCount)
         d1 = zeroed(S.mel)
         columnScratch = zeroed(S.mel)
-        d2 = zeroed(S.featureCount)
+        rowScratch = UnsafeMutableRawPointer(zeroed(S.rows))
+        d2 = zeroed(S.c1 * S.rows)
         cellAccumulator = zeroed(S.summaryCount)
         cells = zeroed(AudioEncoderWeights.flatCount)
         hidden = zeroed(AudioEncoderWeights.hiddenCount)
@@ -106,7 +111,7 @@ public final class StreamingAudioEncoder {
         xRing.deallocate(); fRing.deallocate(); gCache.deallocate(); gTag.deallocate()
         gEdge.deallocate(); gColumn.deallocate(); fEdgeLeft.deallocate(); fEdgeRight.deallocate()
         p1Left.deallocate(); p1Right.deallocate(); p1Scratch.deallocate(); zeros.deallocate()
-        d1.deallocate(); columnScratch.deallocate(); d2.deallocate(); cellAccumulator.deallocate(); cells.deallocate()
+        d1.deallocate(); columnScratch.deallocate(); rowScratch.deallocate(); d2.deallocate(); cellAccumulator.deallocate(); cells.deallocate()
         hidden.deallocate(); inverseStd.deallocate()
     }
 
@@ -252,11 +257,13 @@ public final class StreamingAudioEncoder {
         let rows = S.rows
         for ch in 0..<S.c1 {
             let ac = a[ch], cc = c[ch]
-            let dst = out + ch * rows
+            let dst = out + ch * S.paddedRows
+            dst[0] = 0
+            dst[rows + 1] = 0
             for i in 0..<rows {
                 let u = ac * d1[2 * i] + cc
                 let v = ac * d1[2 * i + 1] + cc
-                dst[i] = (u > 0 ? u : 0) + (v > 0 ? v : 0)
+                dst[i + 1] = (u > 0 ? u : 0) + (v > 0 ? v : 0)
             }
         }
     }
@@ -265,49 +272,76 @@ public final class StreamingAudioEncoder {
     /// rows, for pooled column `j`: 256 values `[64 channels][4 cell rows]`.
     private func computeColumnSummary(windowStart s: Int, column j: Int, into g: UnsafeMutablePointer<Float>) {
         typealias S = StreamingAudioEncoder
-        let n = S.featureCount, rows = S.rows
-        let prev = pooledColumn(windowStart: s, column: j - 1, scratch: p1Scratch)
-        let cur = pooledColumn(windowStart: s, column: j, scratch: p1Scratch + n)
-        let next = pooledColumn(windowStart: s, column: j + 1, scratch: p1Scratch + 2 * n)
+        typealias V = SIMD4<Float>
+        let n = S.featureCount, rows = S.rows, pr = S.paddedRows
+        let prev = UnsafeRawPointer(pooledColumn(windowStart: s, column: j - 1, scratch: p1Scratch))
+        let cur = UnsafeRawPointer(pooledColumn(windowStart: s, column: j, scratch: p1Scratch + n))
+        let next = UnsafeRawPointer(pooledColumn(windowStart: s, column: j + 1, scratch: p1Scratch + 2 * n))
         let k2 = weights.dw2Weight.pointer, b2 = weights.dw2Bias.pointer
+        let d2raw = UnsafeMutableRawPointer(d2)
+        // Depthwise 3×3: output row i reads padded rows i, i+1, i+2 of the three columns.
         for ch in 0..<S.c1 {
             let k = k2 + 9 * ch
-            let pc = prev + ch * rows, cc = cur + ch * rows, nc = next + ch * rows
-            let out = d2 + ch * rows
-            let bias = b2[ch]
-            for i in 0..<rows { out[i] = bias }
-            for ky in 0..<3 {
-                let off = ky - 1
-                let lo = max(0, -off), hi = min(rows, rows - off)
-                let w0 = k[3 * ky], w1 = k[3 * ky + 1], w2 = k[3 * ky + 2]
-                var i = lo
-                while i < hi {
-                    out[i] += w0 * pc[i + off] + w1 * cc[i + off] + w2 * nc[i + off]
-                    i += 1
-                }
+            let k00 = V(repeating: k[0]), k01 = V(repeating: k[1]), k02 = V(repeating: k[2])
+            let k10 = V(repeating: k[3]), k11 = V(repeating: k[4]), k12 = V(repeating: k[5])
+            let k20 = V(repeating: k[6]), k21 = V(repeating: k[7]), k22 = V(repeating: k[8])
+            let bias = V(repeating: b2[ch])
+            let base = 4 * ch * pr
+            for v in 0..<(rows / 4) {
+                let o0 = base + 16 * v, o1 = o0 + 4, o2 = o0 + 8
+                var acc = bias
+                acc += k00 * prev.loadUnaligned(fromByteOffset: o0, as: V.self)
+                acc += k01 * cur.loadUnaligned(fromByteOffset: o0, as: V.self)
+                acc += k02 * next.loadUnaligned(fromByteOffset: o0, as: V.self)
+                acc += k10 * prev.loadUnaligned(fromByteOffset: o1, as: V.self)
+                acc += k11 * cur.loadUnaligned(fromByteOffset: o1, as: V.self)
+                acc += k12 * next.loadUnaligned(fromByteOffset: o1, as: V.self)
+                acc += k20 * prev.loadUnaligned(fromByteOffset: o2, as: V.self)
+                acc += k21 * cur.loadUnaligned(fromByteOffset: o2, as: V.self)
+                acc += k22 * next.loadUnaligned(fromByteOffset: o2, as: V.self)
+                d2raw.storeBytes(of: acc, toByteOffset: 4 * (ch * rows + 4 * v), as: V.self)
             }
         }
-        // Pointwise 32→64 with the 32 mel rows held as four 8-wide vectors: one vector per
-        // cell row, so the ReLU output is summed per cell without storing it.
+        // Pointwise 32→64 with the 32 mel rows held in eight 4-wide accumulators; pairs of
+        // them are one cell row, so the ReLU output is summed per cell without storing it.
         let w2 = weights.pw2Weight.pointer, bias2 = weights.pw2Bias.pointer
         let raw = UnsafeRawPointer(d2)
         for o in 0..<S.c2 {
-            let b = SIMD8<Float>(repeating: bias2[o])
-            var a0 = b, a1 = b, a2 = b, a3 = b
+            let b = V(repeating: bias2[o])
+            var a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b
             let wo = w2 + o * S.c1
+            var off = 0
             for ch in 0..<S.c1 {
-                let wv = SIMD8<Float>(repeating: wo[ch])
-                let base = ch * rows * 4
-                a0 += wv * raw.loadUnaligned(fromByteOffset: base, as: SIMD8<Float>.self)
-                a1 += wv * raw.loadUnaligned(fromByteOffset: base + 32, as: SIMD8<Float>.self)
-                a2 += wv * raw.loadUnaligned(fromByteOffset: base + 64, as: SIMD8<Float>.self)
-                a3 += wv * raw.loadUnaligned(fromByteOffset: base + 96, as: SIMD8<Float>.self)
+                let wv = V(repeating: wo[ch])
+                a0 += wv * raw.loadUnaligned(fromByteOffset: off, as: V.self)
+                a1 += wv * raw.loadUnaligned(fromByteOffset: off + 16, as: V.self)
+                a2 += wv * raw.loadUnaligned(fromByteOffset: off + 32, as: V.self)
+                a3 += wv * raw.loadUnaligned(fromByteOffset: off + 48, as: V.self)
+                a4 += wv * raw.loadUnaligned(fromByteOffset: off + 64, as: V.self)
+                a5 += wv * raw.loadUnaligned(fromByteOffset: off + 80, as: V.self)
+                a6 += wv * raw.loadUnaligned(fromByteOffset: off + 96, as: V.self)
+                a7 += wv * raw.loadUnaligned(fromByteOffset: off + 112, as: V.self)
+                off += 4 * rows
             }
-            let zero = SIMD8<Float>()
-            g[4 * o] = a0.replacing(with: zero, where: a0 .< zero).sum()
-            g[4 * o + 1] = a1.replacing(with: zero, where: a1 .< zero).sum()
-            g[4 * o + 2] = a2.replacing(with: zero, where: a2 .< zero).sum()
-            g[4 * o + 3] = a3.replacing(with: zero, where: a3 .< zero).sum()
+            // ReLU and per-cell sums in scalar code: 32 values, cheaper than mask selects.
+            let t = rowScratch
+            t.storeBytes(of: a0, toByteOffset: 0, as: V.self)
+            t.storeBytes(of: a1, toByteOffset: 16, as: V.self)
+            t.storeBytes(of: a2, toByteOffset: 32, as: V.self)
+            t.storeBytes(of: a3, toByteOffset: 48, as: V.self)
+            t.storeBytes(of: a4, toByteOffset: 64, as: V.self)
+            t.storeBytes(of: a5, toByteOffset: 80, as: V.self)
+            t.storeBytes(of: a6, toByteOffset: 96, as: V.self)
+            t.storeBytes(of: a7, toByteOffset: 112, as: V.self)
+            let f = t.assumingMemoryBound(to: Float.self)
+            for r in 0..<4 {
+                var sum: Float = 0
+                for i in (8 * r)..<(8 * r + 8) {
+                    let v = f[i]
+                    sum += v > 0 ? v : 0
+                }
+                g[4 * o + r] = sum
+            }
         }
     }
 }

@@ -107,8 +107,8 @@ func fileExists(_ path: String) -> Bool { access(path, R_OK) == 0 }
 
     /// Compares the rebuilt filterbank with the one the training pipeline exported.
     @Test func matchesStoredFilterbank() throws {
-        let path = testsPath("../Sources/AdaptiveEQResources/Resources/AdaptiveEQModel.safetensors")
-        guard fileExists(path) else { return }  // model not built yet
+        let path = GoldenFiles.modelPath
+        guard fileExists(path) else { return }  // model not exported yet
         let file = try SafetensorsFile(path: path)
         let stored = try file.floats("mel.filterbank", shape: [64, 513])
         let ours = MelFilterbank.denseWeights(bandCount: 64, fftSize: 1024, sampleRateHz: 44100,
