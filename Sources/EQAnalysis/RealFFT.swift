@@ -24,7 +24,9 @@ public final class RealFFT {
     private let log2Half: Int
     /// Bit-reversed index for each of the `half` complex points.
     private let bitReverse: UnsafeMutablePointer<Int32>
-    /// `e^{−2πik/half}` for `k < half/2`, the twiddles of the complex FFT.
+    /// Twiddles of the complex FFT, one contiguous run per stage so the butterflies can load
+    /// them four at a time: the stage of span s (4 ≤ s < half) keeps `e^{−πik/s}`, k < s, at
+    /// offset s.
     private let twiddleRe: UnsafeMutablePointer<Float>
     private let twiddleIm: UnsafeMutablePointer<Float>
     /// `e^{−2πik/N}` for `k ≤ half/2`, the twiddles of the real/complex split.
@@ -55,13 +57,18 @@ public final class RealFFT {
             }
             bitReverse[i] = Int32(r)
         }
-        let quarter = max(half / 2, 1)
-        twiddleRe = .allocate(capacity: quarter)
-        twiddleIm = .allocate(capacity: quarter)
-        for k in 0..<quarter {
-            let angle = -2.0 * Double.pi * Double(k) / Double(half)
-            twiddleRe[k] = Float(cos(angle))
-            twiddleIm[k] = Float(sin(angle))
+        twiddleRe = .allocate(capacity: max(half, 4))
+        twiddleIm = .allocate(capacity: max(half, 4))
+        twiddleRe.initialize(repeating: 0, count: max(half, 4))
+        twiddleIm.initialize(repeating: 0, count: max(half, 4))
+        var span = 4
+        while span < half {
+            for k in 0..<span {
+                let angle = -Double.pi * Double(k) / Double(span)
+                twiddleRe[span + k] = Float(cos(angle))
+                twiddleIm[span + k] = Float(sin(angle))
+            }
+            span *= 2
         }
         splitRe = .allocate(capacity: half / 2 + 1)
         splitIm = .allocate(capacity: half / 2 + 1)
@@ -171,24 +178,44 @@ public final class RealFFT {
             zr[i + 1] = ar - br; zi[i + 1] = ai - bi
             i += 2
         }
-        let twr = twiddleRe, twi = twiddleIm
-        var span = 2
+        // Second stage (span 2): twiddles 1 and −i.
+        if n2 >= 4 {
+            i = 0
+            while i < n2 {
+                let ar = zr[i], ai = zi[i], br = zr[i + 2], bi = zi[i + 2]
+                zr[i] = ar + br; zi[i] = ai + bi
+                zr[i + 2] = ar - br; zi[i + 2] = ai - bi
+                // (x)·(−i) = (xi, −xr)
+                let cr = zr[i + 1], ci = zi[i + 1], dr = zi[i + 3], di = -zr[i + 3]
+                zr[i + 1] = cr + dr; zi[i + 1] = ci + di
+                zr[i + 3] = cr - dr; zi[i + 3] = ci - di
+                i += 4
+            }
+        }
+        // Remaining stages, four butterflies at a time.
+        typealias V = SIMD4<Float>
+        let rr = UnsafeMutableRawPointer(zr), ri = UnsafeMutableRawPointer(zi)
+        let twr = UnsafeRawPointer(twiddleRe), twi = UnsafeRawPointer(twiddleIm)
+        var span = 4
         while span < n2 {
-            let step = n2 / (2 * span)
             var start = 0
             while start < n2 {
                 var k = 0
                 while k < span {
-                    let a = start + k
-                    let b = a + span
-                    let wr = twr[k * step], wi = twi[k * step]
-                    let xr = zr[b], xi = zi[b]
+                    let a = 4 * (start + k), b = a + 4 * span
+                    let wr = twr.loadUnaligned(fromByteOffset: 4 * (span + k), as: V.self)
+                    let wi = twi.loadUnaligned(fromByteOffset: 4 * (span + k), as: V.self)
+                    let xr = rr.loadUnaligned(fromByteOffset: b, as: V.self)
+                    let xi = ri.loadUnaligned(fromByteOffset: b, as: V.self)
                     let tr = wr * xr - wi * xi
                     let ti = wr * xi + wi * xr
-                    let ur = zr[a], ui = zi[a]
-                    zr[a] = ur + tr; zi[a] = ui + ti
-                    zr[b] = ur - tr; zi[b] = ui - ti
-                    k += 1
+                    let ur = rr.loadUnaligned(fromByteOffset: a, as: V.self)
+                    let ui = ri.loadUnaligned(fromByteOffset: a, as: V.self)
+                    rr.storeBytes(of: ur + tr, toByteOffset: a, as: V.self)
+                    ri.storeBytes(of: ui + ti, toByteOffset: a, as: V.self)
+                    rr.storeBytes(of: ur - tr, toByteOffset: b, as: V.self)
+                    ri.storeBytes(of: ui - ti, toByteOffset: b, as: V.self)
+                    k += 4
                 }
                 start += 2 * span
             }
