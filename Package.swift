@@ -42,12 +42,14 @@ let package = Package(
             ]),
         // Counts malloc/free process-wide so tests can prove the render path allocates nothing.
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
-        .testTarget(name: "EQDSPTests", dependencies: ["EQDSP", "CMallocCounter"]),
+        // Helpers shared by the test targets (seeded RNG, DTFT/FFT, centroid, high-pass).
+        .target(name: "AEQTestSupport", path: "Tests/AEQTestSupport"),
+        .testTarget(name: "EQDSPTests", dependencies: ["EQDSP", "CMallocCounter", "AEQTestSupport"]),
         .testTarget(name: "EQAnalysisTests", dependencies: ["EQAnalysis", "EQInference"], path: "Tests/EQAnalysisTests"),
         .testTarget(name: "EQInferenceTests", dependencies: ["EQInference"]),
         .testTarget(name: "AdaptiveEQTests", dependencies: ["AdaptiveEQ", "AdaptiveEQResources", "CMallocCounter"]),
-        .testTarget(name: "AudioFileTests", dependencies: ["AudioFile"]),
-        .testTarget(name: "CLITests", dependencies: ["AudioFile", "EQDSP"]),
+        .testTarget(name: "AudioFileTests", dependencies: ["AudioFile", "CSndfile", "AEQTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["AudioFile", "EQDSP", "AEQTestSupport"]),
         // Starts real hosts (lv2apply, jackd -d dummy, jalv, adaptive-eq live) via scripts/.
         .testTarget(name: "LV2Tests", dependencies: ["AudioFile", "EQDSP", "AdaptiveEQ", "AdaptiveEQLV2"]),
     ]

@@ -27,6 +27,11 @@ public struct AudioFormat: Sendable, Equatable {
     public var container: Container
     public var encoding: Encoding
 
+    public init(container: Container, encoding: Encoding) {
+        self.container = container
+        self.encoding = encoding
+    }
+
     init(sndfileFormat f: Int32) {
         switch f & Int32(SF_FORMAT_TYPEMASK) {
         case Int32(SF_FORMAT_WAV), Int32(SF_FORMAT_WAVEX), Int32(SF_FORMAT_RF64): container = .wav

@@ -1,0 +1,103 @@
+import Foundation
+
+/// |DTFT| of `x` at `frequencyHz`, in dB (direct evaluation, double precision).
+public func dtftMagnitudeDecibels(_ x: [Float], frequencyHz: Double, sampleRateHz: Double) -> Double {
+    let w = 2 * Double.pi * frequencyHz / sampleRateHz
+    // Rotating phasor with periodic re-normalisation keeps the sum accurate for long inputs.
+    var re = 0.0, im = 0.0, cr = 1.0, ci = 0.0
+    let sr = cos(w), si = -sin(w)
+    for (n, v) in x.enumerated() {
+        re += Double(v) * cr
+        im += Double(v) * ci
+        (cr, ci) = (cr * sr - ci * si, cr * si + ci * sr)
+        if n & 1023 == 1023 { let m = (cr * cr + ci * ci).squareRoot(); cr /= m; ci /= m }
+    }
+    return 10 * log10(re * re + im * im)
+}
+
+/// A deterministic generator so failures reproduce (SplitMix64).
+public struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    mutating public func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Fourth-order Butterworth high-pass (two RBJ high-pass biquads), as the click measurement
+/// of EVALUATION.md uses.
+public func butterworthHighPass4(_ x: [Float], cutoffHz: Double, sampleRateHz: Double) -> [Double] {
+    var y = x.map(Double.init)
+    for q in [0.541_196_100_146_197, 1.306_562_964_876_376_8] {
+        let w0 = 2 * Double.pi * cutoffHz / sampleRateHz, alpha = sin(w0) / (2 * q), c = cos(w0)
+        let a0 = 1 + alpha
+        let b0 = (1 + c) / 2 / a0, b1 = -(1 + c) / a0, b2 = (1 + c) / 2 / a0
+        let a1 = -2 * c / a0, a2 = (1 - alpha) / a0
+        var x1 = 0.0, x2 = 0.0, y1 = 0.0, y2 = 0.0
+        for i in y.indices {
+            let v = y[i]
+            let out = b0 * v + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2
+            (x2, x1, y2, y1) = (x1, v, y1, out)
+            y[i] = out
+        }
+    }
+    return y
+}
+
+public func temporaryFolder() -> String {
+    let path = NSTemporaryDirectory() + "aeq-tests-\(UUID().uuidString)"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Spectral centroid (Hz) of the mono mix, from a Hann-windowed power spectrum averaged over
+/// 4096-sample frames (direct DFT would be too slow; a radix-2 FFT is written out here).
+public func spectralCentroid(channels: [[Float]], sampleRate: Int) -> Double {
+    let n = 4096
+    let frames = channels.first?.count ?? 0
+    let mono = (0..<frames).map { i in channels.map { Double($0[i]) }.reduce(0, +) / Double(channels.count) }
+    var power = [Double](repeating: 0, count: n / 2 + 1)
+    var start = 0
+    while start + n <= mono.count {
+        var re = (0..<n).map { i in mono[start + i] * (0.5 - 0.5 * cos(2 * Double.pi * Double(i) / Double(n))) }
+        var im = [Double](repeating: 0, count: n)
+        fft(&re, &im)
+        for k in 0...(n / 2) { power[k] += re[k] * re[k] + im[k] * im[k] }
+        start += n / 2
+    }
+    let total = power.reduce(0, +)
+    let weighted = power.enumerated().map { Double($0.offset) * Double(sampleRate) / Double(n) * $0.element }.reduce(0, +)
+    return weighted / max(total, 1e-30)
+}
+
+/// In-place iterative radix-2 complex FFT (test helper).
+public func fft(_ re: inout [Double], _ im: inout [Double]) {
+    let n = re.count
+    var j = 0
+    for i in 1..<n {
+        var bit = n >> 1
+        while j & bit != 0 { j ^= bit; bit >>= 1 }
+        j |= bit
+        if i < j { re.swapAt(i, j); im.swapAt(i, j) }
+    }
+    var len = 2
+    while len <= n {
+        let ang = -2 * Double.pi / Double(len)
+        for i in stride(from: 0, to: n, by: len) {
+            for k in 0..<(len / 2) {
+                let wr = cos(ang * Double(k)), wi = sin(ang * Double(k))
+                let ur = re[i + k], ui = im[i + k]
+                let vr = re[i + k + len / 2] * wr - im[i + k + len / 2] * wi
+                let vi = re[i + k + len / 2] * wi + im[i + k + len / 2] * wr
+                re[i + k] = ur + vr; im[i + k] = ui + vi
+                re[i + k + len / 2] = ur - vr; im[i + k + len / 2] = ui - vi
+            }
+        }
+        len <<= 1
+    }
+}
+

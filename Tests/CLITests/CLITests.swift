@@ -1,0 +1,230 @@
+import AEQTestSupport
+import AudioFile
+import EQDSP
+import Foundation
+import Testing
+
+/// End-to-end checks of `adaptive-eq` as a user runs it: real files in, real files out.
+@Suite(.serialized) struct ProcessCommandTests {
+    /// `--eq` on an impulse matches the analytic RBJ response within 0.1 dB, 20 Hz … 0.45·fs.
+    @Test(arguments: [44_100, 48_000, 96_000])
+    func manualEQMatchesAnalyticResponse(sampleRate: Int) throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var rng = SeededGenerator(seed: UInt64(sampleRate))
+        var impulse = [Float](repeating: 0, count: sampleRate / 2)
+        impulse[0] = 0.5
+        try writeAudio(Audio(sampleRate: sampleRate, channels: [impulse]), to: "\(dir)/imp.wav")
+        var worst = 0.0
+        for _ in 0..<2 {
+            var s = EQSettings { p in
+                let r = p.range
+                return p.unit == .decibels ? Float.random(in: r, using: &rng)
+                    : exp(Float.random(in: log(r.lowerBound)...log(r.upperBound), using: &rng))
+            }
+            s.f5 = min(s.f5, 0.4 * Float(sampleRate))
+            let list = s.values.map { String($0) }.joined(separator: ",")
+            let r = try runCLI(["process", "\(dir)/imp.wav", "\(dir)/out.wav", "--eq", list, "--force"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let y = try readAudio("\(dir)/out.wav").channels[0].map { $0 / 0.5 }
+            for f in stride(from: log(20.0), through: log(0.45 * Double(sampleRate)), by: 0.05).map(exp) {
+                let measured = dtftMagnitudeDecibels(y, frequencyHz: f, sampleRateHz: Double(sampleRate))
+                worst = max(worst, abs(measured - s.magnitudeDecibels(atFrequency: f, sampleRateHz: Double(sampleRate))))
+            }
+        }
+        #expect(worst <= 0.1, "manual EQ deviates by \(worst) dB at \(sampleRate) Hz")
+    }
+
+    /// "warm" lowers and "bright" raises the spectral centroid of real recordings.
+    @Test func warmLowersAndBrightRaisesTheCentroidOfMusic() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clips = musicClips()
+        #expect(clips.count >= 1)
+        for clip in clips {
+            let original = try readAudio(clip)
+            let c0 = spectralCentroid(channels: original.channels, sampleRate: original.sampleRate)
+            var centroids: [String: Double] = [:]
+            for word in ["warm", "bright"] {
+                let r = try runCLI(["process", clip, "\(dir)/\(word).wav", "--term", word, "--intensity", "1", "--mode", "static"])
+                #expect(r.status == 0, "\(r.stderr)")
+                let out = try readAudio("\(dir)/\(word).wav")
+                centroids[word] = spectralCentroid(channels: out.channels, sampleRate: out.sampleRate)
+            }
+            #expect(centroids["warm"]! < c0 && c0 < centroids["bright"]!,
+                    "\(clip): warm \(centroids["warm"]!) / original \(c0) / bright \(centroids["bright"]!) Hz")
+            try? FileManager.default.removeItem(atPath: "\(dir)/warm.wav")
+            try? FileManager.default.removeItem(atPath: "\(dir)/bright.wav")
+        }
+    }
+
+    @Test func intensityZeroIsANull() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var rng = SeededGenerator(seed: 11)
+        let x = Audio(sampleRate: 44_100, channels: (0..<2).map { _ in (0..<30_000).map { _ in Float.random(in: -1...1, using: &rng) } })
+        try writeAudio(x, to: "\(dir)/in.wav")
+        let r = try runCLI(["process", "\(dir)/in.wav", "\(dir)/out.wav", "--term", "warm", "--intensity", "0"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let y = try readAudio("\(dir)/out.wav")
+        let diff = zip(x.channels.joined(), y.channels.joined()).map { abs($0 - $1) }.max() ?? 1
+        #expect(y.frameCount == x.frameCount && diff <= 1e-6)
+    }
+
+    @Test func blockSizeDoesNotChangeTheOutput() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var rng = SeededGenerator(seed: 12)
+        let x = Audio(sampleRate: 48_000, channels: (0..<2).map { _ in (0..<20_000).map { _ in Float.random(in: -0.5...0.5, using: &rng) } })
+        try writeAudio(x, to: "\(dir)/in.wav")
+        var outputs: [[Float]] = []
+        for size in [1, 64, 512, 4096] {
+            let r = try runCLI(["process", "\(dir)/in.wav", "\(dir)/o\(size).wav", "--term", "bright", "--block-size", "\(size)"])
+            #expect(r.status == 0, "\(r.stderr)")
+            outputs.append(Array(try readAudio("\(dir)/o\(size).wav").channels.joined()))
+        }
+        for o in outputs.dropFirst() {
+            #expect(zip(outputs[0], o).map { abs($0 - $1) }.max()! <= 1e-6)
+        }
+    }
+
+    @Test(arguments: [1, 2, 3, 6, 8])
+    func anyChannelCountFromOneToEight(channels: Int) throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let x = Audio(sampleRate: 44_100, channels: (0..<channels).map { c in (0..<5000).map { i in sinf(Float(i * (c + 1)) * 0.01) * 0.5 } })
+        try writeAudio(x, to: "\(dir)/in.wav", encoding: .pcm24)
+        let r = try runCLI(["process", "\(dir)/in.wav", "\(dir)/out.flac", "--term", "warm"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let y = try readAudio("\(dir)/out.flac")
+        #expect(y.channels.count == channels && y.frameCount == 5000 && y.sampleRate == 44_100)
+    }
+
+    @Test(arguments: [8_000, 11_025, 22_050, 176_400, 192_000])
+    func extremeSampleRatesGiveFiniteOutput(sampleRate: Int) throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var rng = SeededGenerator(seed: 13)
+        let x = Audio(sampleRate: sampleRate, channels: [(0..<sampleRate / 4).map { _ in Float.random(in: -1...1, using: &rng) }])
+        try writeAudio(x, to: "\(dir)/in.wav")
+        let r = try runCLI(["process", "\(dir)/in.wav", "\(dir)/out.wav", "--term", "bright", "--intensity", "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let y = try readAudio("\(dir)/out.wav")
+        #expect(y.sampleRate == sampleRate && y.frameCount == x.frameCount)
+        #expect(y.channels[0].allSatisfy { $0.isFinite })
+    }
+
+    @Test func nanInfinitySilenceAndFullScaleNoiseGiveFiniteOutput() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var rng = SeededGenerator(seed: 14)
+        let nasty: [Float] = (0..<10_000).map { i in
+            switch i % 1000 { case 1: .nan; case 2: .infinity; case 3: -.infinity; default: Float.random(in: -1...1, using: &rng) }
+        }
+        let cases: [(String, [Float])] = [("nan", nasty), ("silence", [Float](repeating: 0, count: 10_000)),
+                                          ("noise", (0..<10_000).map { i in i % 2 == 0 ? 1 : -1 })]
+        for (name, samples) in cases {
+            try writeAudio(Audio(sampleRate: 44_100, channels: [samples, samples]), to: "\(dir)/\(name).wav")
+            let r = try runCLI(["process", "\(dir)/\(name).wav", "\(dir)/\(name)-out.wav", "--term", "warm", "--intensity", "1"])
+            #expect(r.status == 0, "\(name): \(r.stderr)")
+            let y = try readAudio("\(dir)/\(name)-out.wav")
+            #expect(y.channels.joined().allSatisfy { $0.isFinite }, "\(name) produced non-finite output")
+            if name == "silence" { #expect(y.channels.joined().allSatisfy { $0 == 0 }) }
+        }
+    }
+}
+
+/// Every bad input gets one clear line on stderr, a non-zero exit, and leaves files alone.
+@Suite(.serialized) struct BadInputTests {
+    func expectFailure(_ args: [String], mentions fragment: String, in dir: String? = nil) throws {
+        let r = try runCLI(args, in: dir)
+        #expect(r.status != 0, "adaptive-eq \(args.joined(separator: " ")) succeeded")
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "expected one line on stderr, got: \(r.stderr)")
+        #expect(r.stderr.contains(fragment), "stderr '\(r.stderr)' lacks '\(fragment)'")
+    }
+
+    @Test func badFilesAndArguments() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let good = "\(dir)/good.wav"
+        try writeAudio(Audio(sampleRate: 44_100, channels: [[Float](repeating: 0.1, count: 1000)]), to: good)
+        FileManager.default.createFile(atPath: "\(dir)/empty.wav", contents: Data())
+        FileManager.default.createFile(atPath: "\(dir)/notes.txt", contents: Data("not audio at all".utf8))
+        var corrupt = Data("RIFF".utf8) + Data([0xff, 0xff, 0, 0]) + Data("WAVEfmt ".utf8)
+        corrupt += Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 37) })
+        FileManager.default.createFile(atPath: "\(dir)/corrupt.wav", contents: corrupt)
+
+        try expectFailure(["process", "\(dir)/empty.wav", "\(dir)/o.wav", "--term", "warm"], mentions: "cannot read")
+        try expectFailure(["process", "\(dir)/notes.txt", "\(dir)/o.wav", "--term", "warm"], mentions: "not a recognised audio file")
+        try expectFailure(["process", "\(dir)/corrupt.wav", "\(dir)/o.wav", "--term", "warm"], mentions: "cannot read")
+        try expectFailure(["process", "\(dir)/missing.wav", "\(dir)/o.wav", "--term", "warm"], mentions: "no such file")
+        try expectFailure(["process", dir, "\(dir)/o.wav", "--term", "warm"], mentions: "is a folder")
+        try expectFailure(["process", good, "\(dir)/o.wav", "--term", "wrm"], mentions: "nearest known words: warm")
+        try expectFailure(["process", good, "\(dir)/o.wav", "--term", "warm", "--intensity", "1.5"], mentions: "--intensity")
+        try expectFailure(["process", good, "\(dir)/o.wav", "--term", "warm", "--intensity", "nan"], mentions: "intensity")
+        try expectFailure(["process", good, "\(dir)/o.wav", "--term", "warm", "--block-size", "0"], mentions: "--block-size")
+        try expectFailure(["process", good, "\(dir)/o.wav"], mentions: "--term")
+        try expectFailure(["process", good, "\(dir)/o.wav", "--eq", "1,2,3"], mentions: "13 comma-separated values")
+        try expectFailure(["process", good, "\(dir)/o.wav", "--eq", "0,100,0,300,0.7,0,1000,0.7,0,3000,0.7,13,8000"], mentions: "g5")
+        try expectFailure(["process", good, "\(dir)/o.wav", "--eq", "0,10,0,300,0.7,0,1000,0.7,0,3000,0.7,0,8000"], mentions: "f1")
+        try expectFailure(["process", good, "\(dir)/o.wav", "--eq", "0,100,0,300,0,0,1000,0.7,0,3000,0.7,0,8000"], mentions: "q2")
+        try expectFailure(["process", good, "\(dir)/o.wav", "--eq", "0,100,x,300,0.7,0,1000,0.7,0,3000,0.7,0,8000"], mentions: "not a number")
+        try expectFailure(["process", good, "\(dir)/o.mp3", "--term", "warm"], mentions: ".wav, .flac or .aiff")
+        try expectFailure(["process", good, "\(dir)/no/such/folder/o.wav", "--term", "warm"], mentions: "cannot write")
+        try expectFailure(["frobnicate"], mentions: "adaptive-eq")
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/o.wav"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+                == ["corrupt.wav", "empty.wav", "good.wav", "notes.txt"])
+    }
+
+    @Test func inputIsNeverOverwritten() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let input = "\(dir)/in.wav"
+        try writeAudio(Audio(sampleRate: 44_100, channels: [[Float](repeating: 0.1, count: 1000)]), to: input)
+        let before = try Data(contentsOf: URL(fileURLWithPath: input))
+        try FileManager.default.createSymbolicLink(atPath: "\(dir)/link.wav", withDestinationPath: input)
+        for output in [input, "\(dir)/./in.wav", "\(dir)/link.wav"] {
+            try expectFailure(["process", input, output, "--term", "warm", "--force"], mentions: "is the input file")
+        }
+        try expectFailure(["process", "in.wav", "./in.wav", "--term", "warm", "--force"], mentions: "is the input file", in: dir)
+        // An existing output needs --force.
+        let other = "\(dir)/other.wav"
+        FileManager.default.createFile(atPath: other, contents: Data([7, 7, 7]))
+        try expectFailure(["process", input, other, "--term", "warm"], mentions: "--force")
+        #expect(FileManager.default.contents(atPath: other) == Data([7, 7, 7]))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
+        let r = try runCLI(["process", input, other, "--term", "warm", "--force"])
+        #expect(r.status == 0)
+        #expect(try readAudio(other).frameCount == 1000)
+    }
+}
+
+@Suite struct OtherCommandTests {
+    @Test func termsListsTheVocabularyAsJSON() throws {
+        let r = try runCLI(["terms", "--json"])
+        #expect(r.status == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let terms = try #require(json?["terms"] as? [[String: Any]])
+        let warm = try #require(terms.first { $0["word"] as? String == "warm" })
+        #expect((warm["rows"] as? Int ?? 0) >= 500)
+        #expect((warm["parameters"] as? [Double])?.count == 13)
+    }
+
+    @Test func demoRendersIntoTheCurrentFolder() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try runCLI(["demo"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let original = try readAudio("\(dir)/demo-original.wav"), warm = try readAudio("\(dir)/demo-warm.wav")
+        #expect(original.frameCount == warm.frameCount && original.frameCount > 44_100)
+        #expect(spectralCentroid(channels: warm.channels, sampleRate: 44_100)
+                < spectralCentroid(channels: original.channels, sampleRate: 44_100))
+    }
+
+    @Test func helpShowsExamples() throws {
+        let r = try runCLI(["process", "--help"])
+        #expect(r.status == 0 && r.stdout.contains("Examples:") && r.stdout.contains("--eq"))
+    }
+}
