@@ -14,7 +14,8 @@
 ///   the two linear layers.
 ///
 /// With an analysis every 4 frames that is 6 of the 88 second-stage columns, about a tenth of
-/// the full pass. Windows may move by any number of frames (odd shifts pair frames
+/// the full pass; by default the 2 interior ones are computed during `append` as soon as their
+/// frames are complete, leaving 4 edge columns and the linear layers to `encode`. Windows may move by any number of frames (odd shifts pair frames
 /// differently; the cache keeps both pairings). The result equals `AudioEncoder.forward` on
 /// the same window to float rounding (tested within 1e-5).
 ///
@@ -24,12 +25,14 @@ public final class StreamingAudioEncoder {
     public let weights: AudioEncoderWeights
     /// Window length in frames (176 in format version 1; even, ≥ 16).
     public let frameCount: Int
+    /// Frame pairing computed on `append` (see `init`).
+    public let eagerColumnParity: Int?
     /// Frames appended since `reset()`.
     public private(set) var framesAppended = 0
     /// True once a whole window of frames has been appended, i.e. `encode` may be called.
     public var isWindowFull: Bool { framesAppended >= frameCount }
-    /// Second-stage columns computed by the last `encode` (6 for a 4-frame shift; for tests
-    /// and benchmarks).
+    /// Second-stage columns computed by the last `encode` (4 for a 4-frame shift with eager
+    /// columns, 6 without; for tests and benchmarks).
     public private(set) var columnsComputedInLastEncode = 0
 
     private static let mel = AudioEncoderWeights.melBandCount
@@ -69,9 +72,19 @@ public final class StreamingAudioEncoder {
     private let hidden: UnsafeMutablePointer<Float>         // [128]
     private let inverseStd: UnsafeMutablePointer<Float>     // [64]
 
-    public init(weights: AudioEncoderWeights, frameCount: Int = 176) {
+    /// - Parameters:
+    ///   - weights: the encoder.
+    ///   - frameCount: window length in frames (even, ≥ 16).
+    ///   - eagerColumnParity: which frame pairing to compute as frames arrive, so `encode`
+    ///     only finishes the window edges and the first `encode` has no start-up burst.
+    ///     0 suits encodes after an even number of frames (the default 4-frame analysis
+    ///     hop), 1 after an odd number, nil computes everything lazily in `encode`. Any
+    ///     choice gives the same result; it only moves work.
+    public init(weights: AudioEncoderWeights, frameCount: Int = 176, eagerColumnParity: Int? = 0) {
         precondition(frameCount >= 16 && frameCount % 2 == 0, "frameCount must be even and ≥ 16")
+        precondition(eagerColumnParity == nil || eagerColumnParity == 0 || eagerColumnParity == 1)
         typealias S = StreamingAudioEncoder
+        self.eagerColumnParity = eagerColumnParity
         self.weights = weights
         self.frameCount = frameCount
         pooledWidth = frameCount / 2
@@ -135,6 +148,13 @@ public final class StreamingAudioEncoder {
         if t >= 2 {
             computeFirstStage(frame: t - 1, zeroLeft: false, zeroRight: false,
                               into: fRing + ((t - 1) % frameCapacity) * S.featureCount)
+        }
+        // The interior column of pair p needs frames p−2 … p+3: pair t − 4 just became final.
+        let p = t - 4
+        if let parity = eagerColumnParity, p >= 3, p & 1 == parity {
+            let slot = p % columnCapacity
+            computeColumnSummary(windowStart: p - 4, column: 2, into: gCache + slot * S.summaryCount)
+            gTag[slot] = p
         }
     }
 

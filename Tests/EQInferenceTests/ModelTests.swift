@@ -86,13 +86,13 @@ import Darwin
 
     /// Streams a long random log-mel sequence and compares every analysis with the full pass
     /// over the same window, for several analysis intervals including odd ones.
-    @Test(arguments: [4, 1, 3, 2, 7, 176, 200])
-    func streamingEqualsFull(interval: Int) {
+    @Test(arguments: [4, 1, 3, 2, 7, 176, 200], [nil, 0, 1] as [Int?])
+    func streamingEqualsFull(interval: Int, eager: Int?) {
         let model = ModelTests.model
         let frames = 176
         let total = frames + 60
         let full = AudioEncoder(weights: model.encoder)
-        let stream = StreamingAudioEncoder(weights: model.encoder)
+        let stream = StreamingAudioEncoder(weights: model.encoder, eagerColumnParity: eager)
         var r = TestRandom(seed: UInt64(interval))
         var columns: [[Float]] = []
         for _ in 0..<(total + 400) { columns.append((0..<64).map { _ in -50 + r.uniform(40) }) }
@@ -116,22 +116,27 @@ import Darwin
         #expect(worst < 1e-5, "max |z_stream − z_full| = \(worst)")
     }
 
-    @Test func streamingComputesOnlyNewColumns() {
-        let stream = StreamingAudioEncoder(weights: ModelTests.model.encoder)
+    @Test(arguments: [nil, 0, 1] as [Int?])
+    func streamingComputesOnlyNewColumns(eager: Int?) {
+        let stream = StreamingAudioEncoder(weights: ModelTests.model.encoder, eagerColumnParity: eager)
+        let full = AudioEncoder(weights: ModelTests.model.encoder)
         let mel = randomLogMel(frames: 176 + 8, seed: 9)
-        var z = [Float](repeating: 0, count: 32)
+        var z = [Float](repeating: 0, count: 32), zf = z
         var column = [Float](repeating: 0, count: 64)
+        var window = [Float](repeating: 0, count: 64 * 176)
         for t in 0..<(176 + 8) {
             for m in 0..<64 { column[m] = mel[m * (176 + 8) + t] }
             stream.append(logMelColumn: column)
-            if t == 175 {
-                stream.encode(into: &z)
-                #expect(stream.columnsComputedInLastEncode == 88)
+            guard t == 175 || t == 179 || t == 183 else { continue }
+            stream.encode(into: &z)
+            switch (eager, t) {
+            case (nil, 175), (1, 175): #expect(stream.columnsComputedInLastEncode == 88)
+            case (nil, _), (1, _): #expect(stream.columnsComputedInLastEncode == 6)
+            default: #expect(stream.columnsComputedInLastEncode == 4)
             }
-            if t == 179 || t == 183 {
-                stream.encode(into: &z)
-                #expect(stream.columnsComputedInLastEncode == 6)
-            }
+            for w in 0..<176 { for m in 0..<64 { window[m * 176 + w] = mel[m * (176 + 8) + t - 175 + w] } }
+            full.forward(logMel: window, into: &zf)
+            #expect(maxAbsDifference(z, zf) < 1e-5)
         }
     }
 
