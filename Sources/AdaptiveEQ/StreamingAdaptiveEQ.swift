@@ -1,0 +1,250 @@
+import EQAnalysis
+import EQDSP
+import EQInference
+
+/// What the adaptive engine moves the audio towards: a word (or a blend of two words from
+/// the model's vocabulary) and how far to go.
+public struct AdaptiveTarget: Sendable, Equatable {
+    /// Index of the word in the model's term table.
+    public var term: Int
+    /// Index of a second word; used when `blend` > 0.
+    public var secondTerm: Int
+    /// 0 = `term` only … 1 = `secondTerm` only; the latent target is `A + blend·(B − A)`.
+    public var blend: Float
+    /// 0 = output equals input (exact null) … 1 = all the way to the word.
+    public var intensity: Float
+
+    public init(term: Int, secondTerm: Int? = nil, blend: Float = 0, intensity: Float) {
+        self.term = term
+        self.secondTerm = secondTerm ?? term
+        self.blend = blend
+        self.intensity = intensity
+    }
+}
+
+/// The adaptive semantic equaliser: listens to the input, estimates the colouration it
+/// already carries (`z_audio`), moves it towards the target word in the latent space,
+///
+///     z_final = z_audio + intensity · (z_target − z_audio),
+///
+/// and applies `decoder(z_final)` followed by the exact inverse of `decoder(z_audio)`
+/// (RBJ peaking and shelving filters invert by negating the gain), as ten smoothed
+/// filter stages. At intensity 0 both halves are the same EQ and cancel (null).
+///
+/// Analysis runs inline every `analysisIntervalMilliseconds` (rounded to whole STFT hops;
+/// 4 × 512 samples at 44.1 kHz by default) on the last ≈2 s of the mono mix, using the
+/// streaming encoder (only new frames are computed). Analyses fall on fixed positions of the
+/// stream, and EQ glides run on a stream-anchored grid, so the output does not depend on the
+/// host's block sizes. Before the first 2 s have been heard, the analysis window is primed
+/// after `warmUpFrames` frames (≈93 ms) by repeating what has been heard so far, and the EQ
+/// glides in from flat: no silence gap, no click.
+///
+/// Real-time contract: `init` and `prepare` allocate; `process`, `reset` and setting
+/// `target` never allocate or lock. Call them all from the rendering thread.
+public struct StreamingAdaptiveEQ: ~Copyable {
+    /// Frames heard before the window is primed and adaptation starts.
+    public static let warmUpFrames = 8
+    /// Longest run of samples mixed to mono at once (bounds scratch memory).
+    static let monoChunk = 256
+
+    public let model: AdaptiveEQModel
+    /// Where the audio is steered; takes effect at the next analysis.
+    public var target: AdaptiveTarget
+    /// Time between analyses in milliseconds (5 … 1000).
+    public var analysisIntervalMilliseconds: Float = ControlParameter.analysisInterval.defaultValue {
+        didSet { updateInterval() }
+    }
+    /// Time constant of EQ glides in milliseconds.
+    public var smoothingTimeMilliseconds: Float {
+        get { equaliser.smoothingTimeMilliseconds }
+        set { equaliser.smoothingTimeMilliseconds = newValue }
+    }
+
+    /// The colouration the audio carried at the last analysis, as a 5-band EQ.
+    public private(set) var audioSettings = EQSettings.flat
+    /// The EQ the audio is being moved to (`decoder(z_final)`).
+    public private(set) var targetSettings = EQSettings.flat
+    /// Analyses run since `reset()`.
+    public private(set) var analysisCount = 0
+    public private(set) var sampleRateHz: Double = 44_100
+    public private(set) var channelCount = 0
+
+    private var equaliser: EQProcessor
+    private var mel: MelRing
+    private var encoder: StreamingAudioEncoder
+    private let decoder: EQDecoder
+    private let zAudio: UnsafeMutablePointer<Float>
+    private let zFinal: UnsafeMutablePointer<Float>
+    private let parameters: UnsafeMutablePointer<Float>
+    private let mono: UnsafeMutablePointer<Float>
+    private var channelPointers: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
+    private var framesFed = 0          // mel frames handed to the encoder
+    private var intervalSamples = 2048
+    private var samplesToAnalysis = 2048
+
+    /// Stage kinds: each target band is followed by the inverse of the matching current band,
+    /// so that at intensity 0 every pair cancels right where it is.
+    static let stageKinds: [FilterKind] = [.lowShelf, .lowShelf, .peaking, .peaking, .peaking, .peaking,
+                                          .peaking, .peaking, .highShelf, .highShelf]
+
+    public init(model: AdaptiveEQModel, target: AdaptiveTarget) {
+        self.model = model
+        self.target = target
+        equaliser = EQProcessor(kinds: Self.stageKinds)
+        equaliser.smoothingTimeMilliseconds = ControlParameter.smoothingTime.defaultValue
+        let analyzer = LogMelAnalyzer(configuration: model.melConfiguration, sampleRateHz: 44_100)
+        mel = MelRing(analyzer: analyzer, capacity: 64)
+        encoder = StreamingAudioEncoder(weights: model.encoder, frameCount: model.frameCount)
+        decoder = EQDecoder(weights: model.decoder)
+        zAudio = .allocate(capacity: model.latentCount)
+        zFinal = .allocate(capacity: model.latentCount)
+        parameters = .allocate(capacity: EQSettings.parameterCount)
+        mono = .allocate(capacity: Self.monoChunk)
+        channelPointers = .allocate(capacity: EQProcessor.maximumChannelCount)
+    }
+
+    deinit {
+        zAudio.deallocate(); zFinal.deallocate(); parameters.deallocate()
+        mono.deallocate(); channelPointers.deallocate()
+    }
+
+    /// Sets the sample rate (8–192 kHz) and channel count (1–8) and clears all state.
+    /// Allocates (analysis sizes depend on the rate); call it off the audio thread.
+    public mutating func prepare(sampleRateHz: Double, channelCount: Int) {
+        self.sampleRateHz = sampleRateHz
+        self.channelCount = channelCount
+        equaliser.prepare(sampleRateHz: Float(sampleRateHz), channelCount: channelCount)
+        mel = MelRing(analyzer: LogMelAnalyzer(configuration: model.melConfiguration, sampleRateHz: sampleRateHz),
+                      capacity: 64)
+        updateInterval()
+        reset()
+    }
+
+    /// Clears filters, analysis history and the colouration estimate; keeps the controls.
+    public mutating func reset() {
+        equaliser.reset()
+        for s in 0..<Self.stageKinds.count {
+            equaliser.setTarget(BandParameters(kind: Self.stageKinds[s], frequencyHz: 1000, gainDecibels: 0,
+                                               q: BandParameters.shelfQ), stage: s)
+        }
+        equaliser.snapToTargets()
+        mel.reset()
+        encoder.reset()
+        framesFed = 0
+        samplesToAnalysis = intervalSamples
+        analysisCount = 0
+        audioSettings = .flat
+        targetSettings = .flat
+    }
+
+    /// Equalises `frameCount` samples of each channel in place. Real-time safe.
+    public mutating func process(_ channels: UnsafePointer<UnsafeMutablePointer<Float>>, frameCount: Int) {
+        var done = 0
+        while done < frameCount {
+            let n = min(frameCount - done, samplesToAnalysis)
+            listen(channels, offset: done, frames: n)
+            for c in 0..<channelCount { channelPointers[c] = channels[c] + done }
+            equaliser.process(channelPointers, frameCount: n)
+            done += n
+            samplesToAnalysis -= n
+            if samplesToAnalysis == 0 {
+                samplesToAnalysis = intervalSamples
+                analyse()
+            }
+        }
+    }
+
+    // MARK: - internals
+
+    private mutating func updateInterval() {
+        let hop = mel.analyzer.hopSize
+        let ms = min(max(analysisIntervalMilliseconds, 5), 1000)
+        let hops = max(1, Int((Double(ms) * 0.001 * sampleRateHz / Double(hop)).rounded()))
+        intervalSamples = hops * hop
+        samplesToAnalysis = min(samplesToAnalysis, intervalSamples)
+    }
+
+    /// Feeds the input's mono mix (non-finite samples as silence) to the analysis.
+    private mutating func listen(_ channels: UnsafePointer<UnsafeMutablePointer<Float>>, offset: Int, frames: Int) {
+        let scale = 1 / Float(channelCount)
+        var done = 0
+        while done < frames {
+            let n = min(Self.monoChunk, frames - done)
+            for i in 0..<n {
+                var sum: Float = 0
+                for c in 0..<channelCount {
+                    let v = channels[c][offset + done + i]
+                    sum += v.isFinite ? min(max(v, -16), 16) : 0
+                }
+                mono[i] = sum * scale
+            }
+            mel.push(mono, count: n)
+            done += n
+        }
+        feedEncoder()
+    }
+
+    /// Hands completed mel frames to the encoder, priming its window once enough is heard.
+    private mutating func feedEncoder() {
+        let produced = mel.framesProduced
+        if framesFed == 0 {
+            guard produced >= Self.warmUpFrames else { return }
+            // Prime: repeat the frames heard so far so the window is full from the start;
+            // real frames then slide the repeats out.
+            let heard = min(produced, mel.capacity)
+            let first = produced - heard
+            let repeats = model.frameCount - heard
+            for i in 0..<max(repeats, 0) {
+                encoder.append(logMelColumn: mel.column(frame: first + (i % heard)))
+            }
+            for f in first..<produced { encoder.append(logMelColumn: mel.column(frame: f)) }
+            framesFed = produced
+            return
+        }
+        while framesFed < produced {
+            encoder.append(logMelColumn: mel.column(frame: framesFed))
+            framesFed += 1
+        }
+    }
+
+    /// Re-estimates the audio's colouration and sets new EQ targets.
+    private mutating func analyse() {
+        guard framesFed > 0, encoder.isWindowFull else { return }
+        encoder.encode(into: zAudio)
+        let latent = model.latentCount
+        for i in 0..<latent where !zAudio[i].isFinite { return }
+
+        let terms = model.terms
+        let count = terms.count
+        let a = terms.latent(at: min(max(target.term, 0), count - 1))
+        let b = terms.latent(at: min(max(target.secondTerm, 0), count - 1))
+        let blend = target.blend.isFinite ? min(max(target.blend, 0), 1) : 0
+        let intensity = target.intensity.isFinite ? min(max(target.intensity, 0), 1) : 0
+        for i in 0..<latent {
+            let zTarget = a[i] + blend * (b[i] - a[i])
+            zFinal[i] = zAudio[i] + intensity * (zTarget - zAudio[i])
+        }
+        decoder.decode(zAudio, into: parameters)
+        let current = EQSettings { parameters[$0.rawValue] }
+        decoder.decode(zFinal, into: parameters)
+        let wanted = EQSettings { parameters[$0.rawValue] }
+        audioSettings = current
+        targetSettings = wanted
+        for band in 0..<EQSettings.bandCount {
+            equaliser.setTarget(wanted.band(band), stage: 2 * band)
+            equaliser.setTarget(current.band(band).inverted, stage: 2 * band + 1)
+        }
+        analysisCount += 1
+    }
+}
+
+extension StreamingAdaptiveEQ: AudioBlockProcessor {}
+
+extension AdaptiveEQModel {
+    /// The log-mel front end the model was trained with.
+    public var melConfiguration: MelConfiguration {
+        MelConfiguration(referenceSampleRateHz: referenceSampleRateHz, fftSize: fftSize, hopSize: hopSize,
+                         melBandCount: melBandCount, minimumFrequencyHz: minimumFrequencyHz,
+                         maximumFrequencyHz: maximumFrequencyHz)
+    }
+}
