@@ -77,6 +77,22 @@ public struct HostControls: Sendable, Equatable {
         }
     }
 
+    /// The raw host value of one control (the inverse of `set`): indices and toggles as
+    /// numbers, everything else in its unit.
+    public func rawValue(_ parameter: ControlParameter) -> Float {
+        switch parameter {
+        case .term: Float(term)
+        case .secondTerm: Float(secondTerm)
+        case .blend: blend
+        case .intensity: intensity
+        case .mode: Float(mode.rawValue)
+        case .analysisInterval: analysisIntervalMilliseconds
+        case .smoothingTime: smoothingTimeMilliseconds
+        case .outputGain: outputGainDecibels
+        case .enabled: enabled ? 1 : 0
+        }
+    }
+
     /// Sets one manual EQ parameter, clamped into its range (non-finite values ignored).
     public mutating func setManual(_ parameter: EQParameter, rawValue: Float) {
         guard rawValue.isFinite else { return }

@@ -1,0 +1,126 @@
+import AdaptiveEQ
+import AdaptiveEQLive
+import ArgumentParser
+import EQDSP
+
+struct LiveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "live",
+        abstract: "Equalise live audio as a JACK client (JACK2 or PipeWire's JACK).",
+        discussion: """
+            Registers the ports in_l, in_r, out_l, out_r and equalises in real time
+            with zero latency. Change settings while it runs by typing lines on stdin:
+              term bright        term_b airy         blend 0.3
+              intensity 0.5      mode static         smoothing_ms 200
+              output_gain_db -3  enabled off         g1 -6
+              eq -6,100,0,300,0.71,0,1000,0.71,0,3000,0.71,0,8000
+              status             help                quit
+            Stops on quit, end of input (unless --duration is given), Ctrl-C or
+            SIGTERM, then prints a report: callbacks, xruns, time spent in the audio
+            callback and the JACK DSP load.
+
+            Examples:
+              adaptive-eq live --term warm --intensity 0.7 --connect
+              adaptive-eq live --eq -6,100,0,300,0.71,0,1000,0.71,0,3000,0.71,0,8000
+              pw-jack adaptive-eq live --term bright --connect
+            """)
+
+    @Option(help: "Word to move the sound towards (see `adaptive-eq terms`).")
+    var term = "warm"
+
+    @Option(help: "How far to move towards the word, 0 (no change) … 1.")
+    var intensity: Float = ControlParameter.intensity.defaultValue
+
+    @Option(name: .customLong("term-b"), help: "Second word, mixed in by --blend.")
+    var secondTerm: String?
+
+    @Option(help: "0 = first word only … 1 = second word only.")
+    var blend: Float = 0
+
+    @Option(help: "adaptive, static or manual (manual is implied by --eq).")
+    var mode: String?
+
+    @Option(parsing: .unconditional, help: "Manual EQ: 13 comma-separated parameters g1,f1,…,f5 (as in `process --eq`).")
+    var eq: String?
+
+    @Option(name: .customLong("smoothing-ms"), help: "Time constant of EQ glides in milliseconds.")
+    var smoothingMilliseconds: Float = ControlParameter.smoothingTime.defaultValue
+
+    @Option(name: .customLong("output-gain-db"), help: "Gain after the equaliser in dB (-24…12).")
+    var outputGainDecibels: Float = 0
+
+    @Option(help: "JACK client name.")
+    var name = "adaptive-eq"
+
+    @Option(help: "JACK server name (default: $JACK_DEFAULT_SERVER or the default server).")
+    var server: String?
+
+    @Flag(help: "Connect to the first two physical capture and playback ports.")
+    var connect = false
+
+    @Option(help: "Stop after this many seconds.")
+    var duration: Double?
+
+    @Flag(name: .customLong("no-stdin"), help: "Do not read commands from stdin (run until a signal or --duration).")
+    var noStdin = false
+
+    @Flag(help: "Print only errors and the final report.")
+    var quiet = false
+
+    func validate() throws {
+        guard intensity.isFinite, (0...1).contains(intensity) else {
+            throw CLIError("--intensity must be between 0 and 1, got \(intensity)")
+        }
+        guard blend.isFinite, (0...1).contains(blend) else { throw CLIError("--blend must be between 0 and 1, got \(blend)") }
+        let smoothing = ControlParameter.smoothingTime.range
+        guard smoothing.contains(smoothingMilliseconds) else {
+            throw CLIError("--smoothing-ms must be \(smoothing.lowerBound)…\(smoothing.upperBound), got \(smoothingMilliseconds)")
+        }
+        let gain = ControlParameter.outputGain.range
+        guard gain.contains(outputGainDecibels) else {
+            throw CLIError("--output-gain-db must be \(gain.lowerBound)…\(gain.upperBound), got \(outputGainDecibels)")
+        }
+        if let duration, !(duration.isFinite && duration > 0) { throw CLIError("--duration must be a positive number of seconds") }
+    }
+
+    func run() throws {
+        let table = try loadStaticTerms()
+        let words = table.terms.map(\.word)
+        func index(of word: String) throws -> Int {
+            guard let i = words.firstIndex(of: word.lowercased()) else {
+                let near = table.suggestions(for: word).joined(separator: ", ")
+                throw CLIError("unknown word '\(word)'; nearest known words: \(near) (adaptive-eq terms lists all)")
+            }
+            return i
+        }
+        var controls = HostControls()
+        controls.term = try index(of: term)
+        controls.secondTerm = try secondTerm.map(index(of:)) ?? controls.term
+        controls.blend = blend
+        controls.intensity = intensity
+        controls.smoothingTimeMilliseconds = smoothingMilliseconds
+        controls.outputGainDecibels = outputGainDecibels
+        if let mode {
+            guard let m = EqualiserMode.allCases.first(where: { $0.label == mode.lowercased() }) else {
+                throw CLIError("--mode must be one of \(EqualiserMode.allCases.map(\.label).joined(separator: ", ")), got '\(mode)'")
+            }
+            controls.mode = m
+        }
+        if let eq {
+            controls.manual = try parseManualEQ(eq)
+            if mode == nil { controls.mode = .manual }
+        }
+        var options = LiveOptions()
+        options.clientName = name
+        options.serverName = server
+        options.connect = connect
+        options.durationSeconds = duration
+        options.readCommands = !noStdin
+        options.controls = controls
+        options.quiet = quiet
+        guard #available(macOS 15.0, *) else { throw CLIError("live mode needs macOS 15 or later") }
+        let report: LiveReport
+        do { report = try runLiveSession(options, terms: table) } catch { throw CLIError(error.description) }
+        print(report.description)
+    }
+}
