@@ -45,9 +45,9 @@ let package = Package(
         // Helpers shared by the test targets (seeded RNG, DTFT/FFT, centroid, high-pass).
         .target(name: "AEQTestSupport", path: "Tests/AEQTestSupport"),
         .testTarget(name: "EQDSPTests", dependencies: ["EQDSP", "CMallocCounter", "AEQTestSupport"]),
-        .testTarget(name: "EQAnalysisTests", dependencies: ["EQAnalysis", "EQInference"], path: "Tests/EQAnalysisTests"),
+        .testTarget(name: "EQAnalysisTests", dependencies: ["EQAnalysis", "EQInference", "CMallocCounter"], path: "Tests/EQAnalysisTests"),
         .testTarget(name: "EQInferenceTests", dependencies: ["EQInference"]),
-        .testTarget(name: "AdaptiveEQTests", dependencies: ["AdaptiveEQ", "AdaptiveEQResources", "CMallocCounter"]),
+        .testTarget(name: "AdaptiveEQTests", dependencies: ["AdaptiveEQ", "AdaptiveEQResources", "AudioFile", "EQInference", "CMallocCounter", "AEQTestSupport"]),
         .testTarget(name: "AudioFileTests", dependencies: ["AudioFile", "CSndfile", "AEQTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["AudioFile", "EQDSP", "AEQTestSupport"]),
         // Starts real hosts (lv2apply, jackd -d dummy, jalv, adaptive-eq live) via scripts/.

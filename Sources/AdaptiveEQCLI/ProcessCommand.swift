@@ -19,6 +19,8 @@ struct ProcessCommand: ParsableCommand {
 
             Examples:
               adaptive-eq process mix.wav mix-warm.wav --term warm --intensity 0.7
+              adaptive-eq process mix.wav mix.flac --term warm --term-b airy --blend 0.3
+              adaptive-eq process mix.wav fixed.wav --term warm --mode static
               adaptive-eq process vox.flac vox.flac.wav --term bright --intensity 1 --force
               adaptive-eq process in.wav out.wav --eq -6,100,0,300,0.71,0,1000,0.71,0,3000,0.71,3,8000
 
@@ -43,8 +45,23 @@ struct ProcessCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Manual EQ: 13 comma-separated parameters (see below).")
     var eq: String?
 
-    @Option(help: "Engine: static (the word's fixed EQ).")
-    var mode: EngineMode = .static
+    @Option(name: .customLong("term-b"), help: "A second word to blend with the first (adaptive mode).")
+    var secondTerm: String?
+
+    @Option(help: "Blend towards --term-b, 0 (first word only) … 1 (second word only).")
+    var blend: Float = 0
+
+    @Option(help: "adaptive: listen and correct the audio's own colouration towards the word; static: apply the word's fixed SAFE-DB EQ.")
+    var mode: EngineMode = .adaptive
+
+    @Option(name: .customLong("analysis-ms"), help: "Adaptive mode: time between analyses in ms.")
+    var analysisMilliseconds: Float = ControlParameter.analysisInterval.defaultValue
+
+    @Option(name: .customLong("smoothing-ms"), help: "Time constant of EQ glides in ms.")
+    var smoothingMilliseconds: Float = ControlParameter.smoothingTime.defaultValue
+
+    @Option(help: "Model file to use instead of the bundled one.")
+    var model: String?
 
     @Option(name: .customLong("block-size"), help: "Frames per processing block, 1…65536.")
     var blockSize: Int = 512
@@ -57,6 +74,12 @@ struct ProcessCommand: ParsableCommand {
         guard intensity.isFinite, (0...1).contains(intensity) else {
             throw CLIError("--intensity must be between 0 and 1, got \(intensity)")
         }
+        for (parameter, value) in [(ControlParameter.blend, blend), (.analysisInterval, analysisMilliseconds),
+                                   (.smoothingTime, smoothingMilliseconds)] {
+            guard value.isFinite, parameter.range.contains(value) else {
+                throw CLIError("--\(parameter.symbol.replacingOccurrences(of: "_", with: "-")) must be \(parameter.range.lowerBound)…\(parameter.range.upperBound), got \(value)")
+            }
+        }
         switch (term, eq) {
         case (nil, nil): throw CLIError("give --term WORD or --eq PARAMETERS")
         case (.some, .some): throw CLIError("--term and --eq cannot be combined")
@@ -65,23 +88,37 @@ struct ProcessCommand: ParsableCommand {
     }
 
     func run() throws {
-        let settings: EQSettings
+        let renderer = FileRenderer(inputPath: input, outputPath: output, blockSize: blockSize,
+                                    overwrite: force, showProgress: true)
         if let eq {
-            settings = try parseManualEQ(eq)
-        } else {
-            guard mode == .static else { throw CLIError("--mode adaptive is not available in this build; use --mode static") }
+            let settings = try parseManualEQ(eq)
+            try renderStatic(settings, renderer)
+        } else if mode == .static {
             let table = try loadStaticTerms()
             guard let found = table.term(term!) else {
                 let near = table.suggestions(for: term!).joined(separator: ", ")
-                throw CLIError("unknown word '\(term!)'; nearest known words: \(near) (adaptive-eq terms lists all)")
+                throw CLIError("unknown word '\(term!)' in the static table; nearest: \(near) (or use --mode adaptive)")
             }
-            settings = found.settings.scaled(by: intensity)
+            try renderStatic(found.settings.scaled(by: intensity), renderer)
+        } else {
+            let model = try loadModel(path: model)
+            let target = AdaptiveTarget(term: try model.termIndex(term!),
+                                        secondTerm: try secondTerm.map { try model.termIndex($0) },
+                                        blend: blend, intensity: intensity)
+            let reader = try renderer.openInput()
+            var engine = StreamingAdaptiveEQ(model: model, target: target)
+            engine.analysisIntervalMilliseconds = analysisMilliseconds
+            engine.smoothingTimeMilliseconds = smoothingMilliseconds
+            engine.prepare(sampleRateHz: Double(reader.sampleRate), channelCount: reader.channelCount)
+            try renderer.render(reader, through: &engine)
         }
-        let renderer = FileRenderer(inputPath: input, outputPath: output, blockSize: blockSize,
-                                    overwrite: force, showProgress: true)
+    }
+
+    private func renderStatic(_ settings: EQSettings, _ renderer: FileRenderer) throws {
         let reader = try renderer.openInput()
         var processor = EQProcessor()
         processor.prepare(sampleRateHz: Float(reader.sampleRate), channelCount: reader.channelCount)
+        processor.smoothingTimeMilliseconds = smoothingMilliseconds
         processor.setTargets(settings)
         processor.snapToTargets()
         try renderer.render(reader, through: &processor)

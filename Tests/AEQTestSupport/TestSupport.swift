@@ -101,3 +101,60 @@ public func fft(_ re: inout [Double], _ im: inout [Double]) {
     }
 }
 
+
+/// Tonal balance curve as EVALUATION.md defines it: mono mix, Welch power spectrum (Hann
+/// 4096, hop 2048, frames quieter than −60 dBFS RMS dropped), summed into the 28 third-octave
+/// bands 31.5 Hz … 16 kHz, in dB, minus the mean over the bands 100 Hz … 10 kHz.
+public func tonalBalanceCurve(channels: [[Float]], sampleRate: Int) -> [Double] {
+    let n = 4096, hop = 2048
+    let frames = channels.first?.count ?? 0
+    let mono = (0..<frames).map { i in channels.map { Double($0[i]) }.reduce(0, +) / Double(channels.count) }
+    let window = (0..<n).map { 0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(n - 1)) }
+    var power = [Double](repeating: 0, count: n / 2 + 1)
+    var used = 0
+    var start = 0
+    while start + n < mono.count {
+        let segment = mono[start..<(start + n)]
+        let rms = (segment.map { $0 * $0 }.reduce(0, +) / Double(n)).squareRoot()
+        if rms > 0.001 {
+            var re = zip(segment, window).map { $0 * $1 }
+            var im = [Double](repeating: 0, count: n)
+            fft(&re, &im)
+            for k in 0...(n / 2) { power[k] += re[k] * re[k] + im[k] * im[k] }
+            used += 1
+        }
+        start += hop
+    }
+    let centres = (-15...12).map { 1000 * pow(2, Double($0) / 3) }
+    guard used > 0 else { return [Double](repeating: 0, count: centres.count) }
+    let bands = centres.map { c -> Double in
+        let lo = c * pow(2, -1.0 / 6), hi = c * pow(2, 1.0 / 6)
+        var sum = 0.0
+        for k in 0...(n / 2) {
+            let f = Double(k) * Double(sampleRate) / Double(n)
+            if f >= lo && f < hi { sum += power[k] / Double(used) }
+        }
+        return 10 * log10(sum + 1e-20)
+    }
+    let reference = zip(centres, bands).filter { $0.0 >= 100 && $0.0 <= 10_000 }.map(\.1)
+    let mean = reference.reduce(0, +) / Double(reference.count)
+    return bands.map { $0 - mean }
+}
+
+/// Mean pairwise RMS difference of curves (dB).
+public func spread(_ curves: [[Double]]) -> Double {
+    var total = 0.0, pairs = 0
+    for i in curves.indices { for j in curves.indices where j > i {
+        let d = zip(curves[i], curves[j]).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / Double(curves[i].count)
+        total += d.squareRoot(); pairs += 1
+    } }
+    return total / Double(max(pairs, 1))
+}
+
+/// Pearson correlation.
+public func pearson(_ a: [Double], _ b: [Double]) -> Double {
+    let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
+    var sab = 0.0, saa = 0.0, sbb = 0.0
+    for (x, y) in zip(a, b) { sab += (x - ma) * (y - mb); saa += (x - ma) * (x - ma); sbb += (y - mb) * (y - mb) }
+    return sab / max((saa * sbb).squareRoot(), 1e-30)
+}
