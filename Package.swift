@@ -37,11 +37,13 @@ let package = Package(
         .executableTarget(
             name: "AdaptiveEQCLI",
             dependencies: [
-                "AdaptiveEQ", "AdaptiveEQResources", "AudioFile", "EQDSP", "AdaptiveEQLive",
+                "AdaptiveEQ", "AdaptiveEQResources", "AudioFile", "EQDSP", "EQAnalysis", "EQInference",
+                "AdaptiveEQLive", "CMallocCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        // Counts malloc/free process-wide so tests can prove the render path allocates nothing.
-        .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
+        // Counts allocations per thread (glibc interposer) so tests and `adaptive-eq bench`
+        // can show the render path allocates nothing.
+        .target(name: "CMallocCounter"),
         // Helpers shared by the test targets (seeded RNG, DTFT/FFT, centroid, high-pass).
         .target(name: "AEQTestSupport", path: "Tests/AEQTestSupport"),
         .testTarget(name: "EQDSPTests", dependencies: ["EQDSP", "CMallocCounter", "AEQTestSupport"]),
