@@ -63,10 +63,13 @@ public final class LogMelAnalyzer {
         fft.powerSpectrum(x, into: power)
         filterbank.apply(power: power, into: logMel)
         let floor = LogMelAnalyzer.powerFloor
+        let ceiling = Float.greatestFiniteMagnitude
         for m in 0..<melBandCount {
             let v = logMel[m]
-            // `!(v > floor)` also maps NaN to the floor so one bad sample cannot poison the ring.
-            logMel[m] = 10 * log10f(v > floor ? v : floor)
+            // NaN (from NaN/Inf samples) reads as the floor and overflow as the largest finite
+            // power, so one bad sample cannot put a non-finite value into the ring.
+            let clamped = v > floor ? (v < ceiling ? v : ceiling) : floor
+            logMel[m] = 10 * log10f(clamped)
         }
     }
 }

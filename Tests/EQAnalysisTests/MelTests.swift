@@ -103,6 +103,11 @@ func fileExists(_ path: String) -> Bool { access(path, R_OK) == 0 }
         bad[100] = .nan
         a.analyze(frame: bad, into: &out)
         #expect(out.allSatisfy { $0.isFinite })
+        bad[100] = .infinity
+        a.analyze(frame: bad, into: &out)
+        #expect(out.allSatisfy { $0.isFinite })
+        a.analyze(frame: [Float](repeating: 3e38, count: 1024), into: &out)
+        #expect(out.allSatisfy { $0.isFinite })
     }
 
     /// Compares the rebuilt filterbank with the one the training pipeline exported.
