@@ -97,6 +97,7 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         encoder = StreamingAudioEncoder(weights: model.encoder, frameCount: model.frameCount)
         decoder = EQDecoder(weights: model.decoder)
         zAudio = .allocate(capacity: model.latentCount)
+        zAudio.initialize(repeating: 0, count: model.latentCount)
         zFinal = .allocate(capacity: model.latentCount)
         parameters = .allocate(capacity: EQSettings.parameterCount)
         mono = .allocate(capacity: Self.monoChunk)
@@ -152,6 +153,12 @@ public struct StreamingAdaptiveEQ: ~Copyable {
                 analyse()
             }
         }
+    }
+
+    /// Copies the latent of the last analysis (`model.latentCount` values; zeros before the
+    /// first) into `z`. For analysis tools; not needed to process audio.
+    public func copyAudioLatent(into z: UnsafeMutablePointer<Float>) {
+        z.update(from: zAudio, count: model.latentCount)
     }
 
     // MARK: - internals
