@@ -228,3 +228,17 @@ import Testing
         #expect(r.status == 0 && r.stdout.contains("Examples:") && r.stdout.contains("--eq"))
     }
 }
+
+@Suite struct DocumentationTests {
+    /// The README's parameter section is the output of `adaptive-eq parameters`.
+    @Test func readmeParameterTableMatchesTheCode() throws {
+        let readme = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("README.md").path, encoding: .utf8)
+        let begin = try #require(readme.range(of: "<!-- parameters:begin -->\n"))
+        let end = try #require(readme.range(of: "<!-- parameters:end -->"))
+        let documented = String(readme[begin.upperBound..<end.lowerBound])
+        let r = try runCLI(["parameters"])
+        #expect(r.status == 0)
+        #expect(documented == r.stdout, "README parameter table is stale: run `adaptive-eq parameters`")
+    }
+}
