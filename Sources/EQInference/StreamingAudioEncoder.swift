@@ -322,46 +322,51 @@ public final class StreamingAudioEncoder {
                 d2raw.storeBytes(of: acc, toByteOffset: 4 * (ch * rows + 4 * v), as: V.self)
             }
         }
-        // Pointwise 32→64 with the 32 mel rows held in eight 4-wide accumulators; pairs of
-        // them are one cell row, so the ReLU output is summed per cell without storing it.
+        // Pointwise 32→64, two output channels per pass over half of the 32 mel rows (four
+        // 4-wide accumulators each): every row load feeds two outputs. Each half is two cell
+        // rows, so the ReLU output is summed per cell without storing it.
         let w2 = weights.pw2Weight.pointer, bias2 = weights.pw2Bias.pointer
         let raw = UnsafeRawPointer(d2)
-        for o in 0..<S.c2 {
-            let b = V(repeating: bias2[o])
-            var a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b
-            let wo = w2 + o * S.c1
-            var off = 0
-            for ch in 0..<S.c1 {
-                let wv = V(repeating: wo[ch])
-                a0 += wv * raw.loadUnaligned(fromByteOffset: off, as: V.self)
-                a1 += wv * raw.loadUnaligned(fromByteOffset: off + 16, as: V.self)
-                a2 += wv * raw.loadUnaligned(fromByteOffset: off + 32, as: V.self)
-                a3 += wv * raw.loadUnaligned(fromByteOffset: off + 48, as: V.self)
-                a4 += wv * raw.loadUnaligned(fromByteOffset: off + 64, as: V.self)
-                a5 += wv * raw.loadUnaligned(fromByteOffset: off + 80, as: V.self)
-                a6 += wv * raw.loadUnaligned(fromByteOffset: off + 96, as: V.self)
-                a7 += wv * raw.loadUnaligned(fromByteOffset: off + 112, as: V.self)
-                off += 4 * rows
-            }
-            // ReLU and per-cell sums in scalar code: 32 values, cheaper than mask selects.
-            let t = rowScratch
-            t.storeBytes(of: a0, toByteOffset: 0, as: V.self)
-            t.storeBytes(of: a1, toByteOffset: 16, as: V.self)
-            t.storeBytes(of: a2, toByteOffset: 32, as: V.self)
-            t.storeBytes(of: a3, toByteOffset: 48, as: V.self)
-            t.storeBytes(of: a4, toByteOffset: 64, as: V.self)
-            t.storeBytes(of: a5, toByteOffset: 80, as: V.self)
-            t.storeBytes(of: a6, toByteOffset: 96, as: V.self)
-            t.storeBytes(of: a7, toByteOffset: 112, as: V.self)
-            let f = t.assumingMemoryBound(to: Float.self)
-            for r in 0..<4 {
-                var sum: Float = 0
-                for i in (8 * r)..<(8 * r + 8) {
-                    let v = f[i]
-                    sum += v > 0 ? v : 0
+        let t = rowScratch
+        let f = t.assumingMemoryBound(to: Float.self)
+        var o = 0
+        while o < S.c2 {
+            let wa = w2 + o * S.c1, wb = wa + S.c1
+            for half in 0..<2 {
+                let ba = V(repeating: bias2[o]), bb = V(repeating: bias2[o + 1])
+                var a0 = ba, a1 = ba, a2 = ba, a3 = ba
+                var b0 = bb, b1 = bb, b2 = bb, b3 = bb
+                var off = 64 * half
+                for ch in 0..<S.c1 {
+                    let x0 = raw.loadUnaligned(fromByteOffset: off, as: V.self)
+                    let x1 = raw.loadUnaligned(fromByteOffset: off + 16, as: V.self)
+                    let x2 = raw.loadUnaligned(fromByteOffset: off + 32, as: V.self)
+                    let x3 = raw.loadUnaligned(fromByteOffset: off + 48, as: V.self)
+                    let va = V(repeating: wa[ch]), vb = V(repeating: wb[ch])
+                    a0 += va * x0; a1 += va * x1; a2 += va * x2; a3 += va * x3
+                    b0 += vb * x0; b1 += vb * x1; b2 += vb * x2; b3 += vb * x3
+                    off += 4 * rows
                 }
-                g[4 * o + r] = sum
+                t.storeBytes(of: a0, toByteOffset: 0, as: V.self)
+                t.storeBytes(of: a1, toByteOffset: 16, as: V.self)
+                t.storeBytes(of: a2, toByteOffset: 32, as: V.self)
+                t.storeBytes(of: a3, toByteOffset: 48, as: V.self)
+                t.storeBytes(of: b0, toByteOffset: 64, as: V.self)
+                t.storeBytes(of: b1, toByteOffset: 80, as: V.self)
+                t.storeBytes(of: b2, toByteOffset: 96, as: V.self)
+                t.storeBytes(of: b3, toByteOffset: 112, as: V.self)
+                // ReLU and per-cell sums in scalar code: 32 values, cheaper than mask selects.
+                for r in 0..<4 {
+                    var sum: Float = 0
+                    for i in (8 * r)..<(8 * r + 8) {
+                        let v = f[i]
+                        sum += v > 0 ? v : 0
+                    }
+                    // r 0,1: output o, cell rows 2·half, 2·half+1; r 2,3: output o+1.
+                    g[4 * (o + r / 2) + 2 * half + (r & 1)] = sum
+                }
             }
+            o += 2
         }
     }
 }
