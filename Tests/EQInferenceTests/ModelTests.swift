@@ -157,6 +157,30 @@ import Darwin
         #expect(maxAbsDifference(a, c) < 1e-5)
     }
 
+    @Test(arguments: [nil, 0, 1] as [Int?])
+    func primedWindowEqualsRepeatedColumn(eager: Int?) {
+        let enc = ModelTests.model.encoder
+        let column = randomLogMel(frames: 1, seed: 21)
+        let primed = StreamingAudioEncoder(weights: enc, eagerColumnParity: eager)
+        let appended = StreamingAudioEncoder(weights: enc, eagerColumnParity: eager)
+        primed.append(logMelMatrix: randomLogMel(frames: 40, seed: 22), frames: 40)
+        primed.primeWindow(with: column)
+        for _ in 0..<176 { appended.append(logMelColumn: column) }
+        var a = [Float](repeating: 0, count: 32), b = a, c = a
+        primed.encode(into: &a)
+        appended.encode(into: &b)
+        let window = (0..<(64 * 176)).map { column[$0 / 176] }
+        AudioEncoder(weights: enc).forward(logMel: window, into: &c)
+        #expect(maxAbsDifference(a, b) < 1e-5 && maxAbsDifference(a, c) < 1e-5)
+        // The stream continues normally after priming.
+        let more = randomLogMel(frames: 12, seed: 23)
+        primed.append(logMelMatrix: more, frames: 12)
+        appended.append(logMelMatrix: more, frames: 12)
+        primed.encode(into: &a)
+        appended.encode(into: &b)
+        #expect(maxAbsDifference(a, b) < 1e-5)
+    }
+
     @Test func decoderOutputsAreInRange() {
         let dec = EQDecoder(weights: ModelTests.model.decoder)
         var r = TestRandom(seed: 11)
