@@ -15,11 +15,21 @@
 ///
 /// With an analysis every 4 frames that is 6 of the 88 second-stage columns, about a tenth of
 /// the full pass; by default the 2 interior ones are computed during `append` as soon as their
-/// frames are complete, leaving 4 edge columns and the linear layers to `encode`. Windows may move by any number of frames (odd shifts pair frames
-/// differently; the cache keeps both pairings). The result equals `AudioEncoder.forward` on
-/// the same window to float rounding (tested within 1e-5).
+/// frames are complete, leaving 4 edge columns and the linear layers to `encode`. Windows may
+/// move by any number of frames (odd shifts pair frames differently; the cache is keyed by
+/// the pair's first frame, so both pairings coexist). The result equals
+/// `AudioEncoder.forward` on the same window to float rounding (tested within 1e-5).
 ///
-/// All memory is allocated in `init`; `append`, `encode` and `reset` are real-time safe.
+/// Typical use, with a `MelRing` fed by the mono mix:
+///
+///     ring.push(mono, count: n)
+///     while encoder.framesAppended < ring.framesProduced {
+///         encoder.append(logMelColumn: ring.column(frame: encoder.framesAppended))
+///     }
+///     if encoder.isWindowFull && due { encoder.encode(into: zAudio) }
+///
+/// All memory is allocated in `init`; `append`, `encode`, `primeWindow` and `reset` are
+/// real-time safe.
 /// One instance per thread.
 public final class StreamingAudioEncoder {
     public let weights: AudioEncoderWeights
@@ -50,19 +60,20 @@ public final class StreamingAudioEncoder {
     private let columnCapacity: Int
     /// Normalised log-mel, `[frameCapacity][64]`.
     private let xRing: UnsafeMutablePointer<Float>
-    /// Interior first-stage features `F[t][c][i] = Σ_{mel pair} relu(pw1(dw1(X)))`, `[frameCapacity][1024]`.
+    /// Interior first-stage features `F[t][c][i] = Σ_{mel pair} relu(pw1(dw1(X)))`,
+    /// `[frameCapacity][32 channels][34 padded rows]`.
     private let fRing: UnsafeMutablePointer<Float>
     /// Cached interior column summaries `[columnCapacity][256]`, keyed by pair-start frame.
     private let gCache: UnsafeMutablePointer<Float>
     private let gTag: UnsafeMutablePointer<Int>
     private let gEdge: UnsafeMutablePointer<Float>          // [4][256]
     private let gColumn: UnsafeMutablePointer<UnsafePointer<Float>>  // [pooledWidth]
-    private let fEdgeLeft: UnsafeMutablePointer<Float>      // [1024]
+    private let fEdgeLeft: UnsafeMutablePointer<Float>      // [featureCount]
     private let fEdgeRight: UnsafeMutablePointer<Float>
     private let p1Left: UnsafeMutablePointer<Float>         // pooled column 0 of the window
     private let p1Right: UnsafeMutablePointer<Float>        // pooled column W−1
-    private let p1Scratch: UnsafeMutablePointer<Float>      // [3][1024]
-    private let zeros: UnsafeMutablePointer<Float>          // [1024]
+    private let p1Scratch: UnsafeMutablePointer<Float>      // [3][featureCount]
+    private let zeros: UnsafeMutablePointer<Float>          // [featureCount]
     private let d1: UnsafeMutablePointer<Float>             // [64]
     private let columnScratch: UnsafeMutablePointer<Float>  // [64]
     private let rowScratch: UnsafeMutableRawPointer         // 32 floats
@@ -281,7 +292,8 @@ public final class StreamingAudioEncoder {
         for k in 0..<count { out[k] = 0.25 * (a[k] + b[k]) }
     }
 
-    /// Pooled first-stage column `j` of the window starting at frame `s` (`[32][32]`, channel-major).
+    /// Pooled first-stage column `j` of the window starting at frame `s` (`[32][34]`,
+    /// channel-major, zero rows at both ends).
     @inline(__always)
     private func pooledColumn(windowStart s: Int, column j: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
         if j < 0 || j >= pooledWidth { return UnsafePointer(zeros) }
