@@ -116,6 +116,28 @@ import Darwin
         #expect(worst < 1e-5, "max |z_stream − z_full| = \(worst)")
     }
 
+    /// Window lengths other than the trained 176 frames (uneven adaptive-pool cells).
+    @Test(arguments: [16, 100, 258])
+    func streamingEqualsFullForOtherWindowLengths(frames: Int) {
+        let enc = ModelTests.model.encoder
+        let total = frames + 9
+        let mel = randomLogMel(frames: total, seed: UInt64(frames))
+        let stream = StreamingAudioEncoder(weights: enc, frameCount: frames)
+        let full = AudioEncoder(weights: enc, frameCount: frames)
+        var zs = [Float](repeating: 0, count: 32), zf = zs
+        var column = [Float](repeating: 0, count: 64)
+        var window = [Float](repeating: 0, count: 64 * frames)
+        for t in 0..<total {
+            for m in 0..<64 { column[m] = mel[m * total + t] }
+            stream.append(logMelColumn: column)
+            guard t + 1 >= frames, (t + 1 - frames) % 3 == 0 else { continue }
+            stream.encode(into: &zs)
+            for w in 0..<frames { for m in 0..<64 { window[m * frames + w] = mel[m * total + t + 1 - frames + w] } }
+            full.forward(logMel: window, into: &zf)
+            #expect(maxAbsDifference(zs, zf) < 1e-5, "frames \(frames) at \(t)")
+        }
+    }
+
     @Test(arguments: [nil, 0, 1] as [Int?])
     func streamingComputesOnlyNewColumns(eager: Int?) {
         let stream = StreamingAudioEncoder(weights: ModelTests.model.encoder, eagerColumnParity: eager)
