@@ -80,6 +80,9 @@ public struct SafetensorsFile: Sendable {
                 }
                 continue
             }
+            if entries.contains(where: { $0.name == name }) {
+                throw .malformedEntry(tensor: name, reason: "appears more than once in the header")
+            }
             entries.append(try SafetensorsFile.entry(name: name, value: value, dataCount: dataCount))
         }
         // Overlap check on entries sorted by start offset (zero-sized tensors overlap nothing).

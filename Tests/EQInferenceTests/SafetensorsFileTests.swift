@@ -136,6 +136,13 @@ func expectModelError(_ expected: ModelFileError, mentioning mention: String,
         }
     }
 
+    @Test func rejectsDuplicateNames() {
+        let header = #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#
+        expectModelError(.malformedEntry(tensor: "a", reason: "appears more than once in the header"), mentioning: "more than once") {
+            _ = try SafetensorsFile(bytes: SafetensorsWriter.image(header: header, data: [UInt8](repeating: 0, count: 8)))
+        }
+    }
+
     @Test func rejectsWrongDTypeAndShapeOnRead() throws {
         let header = #"{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#
         let f = try SafetensorsFile(bytes: SafetensorsWriter.image(header: header, data: [0, 0, 0, 0]))
