@@ -90,11 +90,10 @@ func expectModelError(_ expected: ModelFileError, mentioning mention: String,
         do {
             _ = try SafetensorsFile(bytes: bytes)
             Issue.record("expected an error")
-        } catch let error as ModelFileError {
+        } catch {
+            // Typed throws: `error` is a ModelFileError here.
             guard case .headerNotJSON = error else { Issue.record("wrong error \(error)"); return }
             #expect(error.description.contains("JSON"))
-        } catch {
-            Issue.record("unexpected error type \(error)")
         }
     }
 
