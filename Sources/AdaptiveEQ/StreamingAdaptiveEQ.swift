@@ -90,7 +90,7 @@ public struct StreamingAdaptiveEQ: ~Copyable {
     public init(model: AdaptiveEQModel, target: AdaptiveTarget) {
         self.model = model
         self.target = target
-        equaliser = EQProcessor(kinds: Self.stageKinds)
+        equaliser = EQProcessor(kinds: Self.stageKinds, cancelsInversePairs: true)
         equaliser.smoothingTimeMilliseconds = ControlParameter.smoothingTime.defaultValue
         let analyzer = LogMelAnalyzer(configuration: model.melConfiguration, sampleRateHz: 44_100)
         mel = MelRing(analyzer: analyzer, capacity: 64)
@@ -196,17 +196,15 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         let produced = mel.framesProduced
         if framesFed == 0 {
             guard produced >= Self.warmUpFrames else { return }
-            // Prime: repeat the frames heard so far so the window is full from the start;
-            // real frames then slide the repeats out.
-            let heard = min(produced, mel.capacity)
-            let first = produced - heard
-            let repeats = model.frameCount - heard
-            for i in 0..<max(repeats, 0) {
-                encoder.append(logMelColumn: mel.column(frame: first + (i % heard)))
+            // Prime: repeat the first frames heard so the window is full from the start;
+            // real frames then slide the repeats out. Always exactly `warmUpFrames`, however
+            // the audio arrived, so the result does not depend on block sizes.
+            let heard = Self.warmUpFrames
+            for i in 0..<max(model.frameCount - heard, 0) {
+                encoder.append(logMelColumn: mel.column(frame: i % heard))
             }
-            for f in first..<produced { encoder.append(logMelColumn: mel.column(frame: f)) }
-            framesFed = produced
-            return
+            for f in 0..<heard { encoder.append(logMelColumn: mel.column(frame: f)) }
+            framesFed = heard
         }
         while framesFed < produced {
             encoder.append(logMelColumn: mel.column(frame: framesFed))

@@ -102,12 +102,14 @@ struct BenchCommand: ParsableCommand {
         var engine = StreamingAdaptiveEQ(model: model, target: AdaptiveTarget(term: warm, intensity: 0.7))
         engine.prepare(sampleRateHz: fs, channelCount: 2)
         for _ in 0..<200 { loadBlock(); engine.process(pointers, frameCount: frames) }
-        let allocationsBefore = aeq_thread_allocation_count()
+        var allocations: UInt64 = 0
         let blockStats = measure(count: blocks) {
             loadBlock()
-            return time { engine.process(pointers, frameCount: frames) }
+            let before = aeq_thread_allocation_count()
+            let ns = time { engine.process(pointers, frameCount: frames) }
+            allocations += aeq_thread_allocation_count() - before
+            return ns
         }
-        let allocations = aeq_thread_allocation_count() - allocationsBefore
         results.append(("block", blockStats))
 
         // offline: render 60 s from memory, one thread.

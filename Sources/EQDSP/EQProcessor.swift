@@ -27,6 +27,12 @@ public struct EQProcessor: ~Copyable {
     public static let defaultSmoothingTimeMilliseconds: Float = 30
 
     public let stageCount: Int
+    /// True when every odd stage is meant to undo the stage before it (the adaptive engine's
+    /// target/inverse pairs). While a pair's two stages sit on exactly opposite settings the
+    /// pair passes its input through untouched (its filters keep running, so nothing jumps
+    /// when the settings part): the null at intensity 0 is then exact, not just within
+    /// float rounding of ten cascaded filters.
+    public let cancelsInversePairs: Bool
     public private(set) var sampleRateHz: Float = 44_100
     public private(set) var channelCount = 0
 
@@ -43,6 +49,11 @@ public struct EQProcessor: ~Copyable {
     // Per stage: coefficients at the start of the current sub-block and their per-sample step.
     private let start: UnsafeMutablePointer<SVFCoefficients>
     private let step: UnsafeMutablePointer<SVFCoefficients>
+    // The same, broadcast to SIMD lanes for the sample loop: 6 vectors per stage.
+    private let startLanes: UnsafeMutablePointer<SIMD4<Float>>
+    private let stepLanes: UnsafeMutablePointer<SIMD4<Float>>
+    // Per pair (with `cancelsInversePairs`): the pair is exactly an identity this sub-block.
+    private let pairIsIdentity: UnsafeMutablePointer<Bool>
     // Per channel group (4 channels in SIMD lanes) and stage: integrator states.
     private var state: UnsafeMutablePointer<SIMD4<Float>>
     private var stateCount = 0
@@ -51,13 +62,19 @@ public struct EQProcessor: ~Copyable {
     private var smoothingCoefficient: Float = 1
 
     /// A chain of stages of the given shapes, all flat until targets are set.
-    public init(kinds stageKinds: [FilterKind]) {
+    public init(kinds stageKinds: [FilterKind], cancelsInversePairs: Bool = false) {
+        precondition(!cancelsInversePairs || stageKinds.count % 2 == 0, "inverse pairs need an even stage count")
         stageCount = stageKinds.count
+        self.cancelsInversePairs = cancelsInversePairs
         kinds = .allocate(capacity: max(stageCount, 1))
         current = .allocate(capacity: max(stageCount, 1))
         target = .allocate(capacity: max(stageCount, 1))
         start = .allocate(capacity: max(stageCount, 1))
         step = .allocate(capacity: max(stageCount, 1))
+        startLanes = .allocate(capacity: 6 * max(stageCount, 1))
+        stepLanes = .allocate(capacity: 6 * max(stageCount, 1))
+        pairIsIdentity = .allocate(capacity: max(stageCount / 2, 1))
+        pairIsIdentity.initialize(repeating: false, count: max(stageCount / 2, 1))
         state = .allocate(capacity: 1)
         state.initialize(to: .zero)
         stateCount = 1
@@ -67,7 +84,8 @@ public struct EQProcessor: ~Copyable {
             current[i] = flat
             target[i] = flat
             start[i] = .identity
-            step[i] = SVFCoefficients(a1: 0, a2: 0, a3: 0, m0: 0, m1: 0, m2: 0)
+            step[i] = .zero
+            broadcast(i)
         }
     }
 
@@ -79,6 +97,7 @@ public struct EQProcessor: ~Copyable {
     deinit {
         kinds.deallocate(); current.deallocate(); target.deallocate()
         start.deallocate(); step.deallocate(); state.deallocate()
+        startLanes.deallocate(); stepLanes.deallocate(); pairIsIdentity.deallocate()
     }
 
     /// Sets sample rate and channel count and clears the state. Allocates; call it off the
@@ -94,7 +113,10 @@ public struct EQProcessor: ~Copyable {
         state = .allocate(capacity: stateCount)
         updateSmoothingCoefficient()
         reset()
-        for i in 0..<stageCount { start[i] = design(current[i], kinds[i]) }
+        for i in 0..<stageCount {
+            start[i] = design(current[i], kinds[i])
+            broadcast(i)
+        }
     }
 
     /// Clears the filter state and restarts the smoothing grid; parameters are kept.
@@ -122,6 +144,8 @@ public struct EQProcessor: ~Copyable {
         for i in 0..<stageCount {
             current[i] = target[i]
             start[i] = design(current[i], kinds[i])
+            step[i] = .zero
+            broadcast(i)
         }
         ramping = false
     }
@@ -176,7 +200,7 @@ public struct EQProcessor: ~Copyable {
         for i in 0..<stageCount {
             let diff = target[i] - current[i]
             if diff == .zero {
-                step[i] = SVFCoefficients(a1: 0, a2: 0, a3: 0, m0: 0, m1: 0, m2: 0)
+                if step[i] != .zero { step[i] = .zero; broadcast(i) }
                 continue
             }
             var next = current[i] + smoothingCoefficient * diff
@@ -190,14 +214,40 @@ public struct EQProcessor: ~Copyable {
             step[i] = SVFCoefficients(a1: (end.a1 - s.a1) * inv, a2: (end.a2 - s.a2) * inv,
                                       a3: (end.a3 - s.a3) * inv, m0: (end.m0 - s.m0) * inv,
                                       m1: (end.m1 - s.m1) * inv, m2: (end.m2 - s.m2) * inv)
+            broadcast(i)
             ramping = true
         }
+        if cancelsInversePairs {
+            // Opposite gains glide symmetrically (negation is exact in floating point), so a
+            // pair that starts and ends a sub-block mirrored is an identity throughout it.
+            for p in 0..<(stageCount / 2) {
+                pairIsIdentity[p] = Self.mirrored(current[2 * p], current[2 * p + 1])
+                    && Self.mirrored(target[2 * p], target[2 * p + 1])
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func mirrored(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> Bool {
+        a[0] == -b[0] && a[1] == b[1] && a[2] == b[2]
+    }
+
+    /// Copies stage `i`'s coefficients and ramp step into the broadcast lane vectors.
+    private func broadcast(_ i: Int) {
+        let k = start[i], d = step[i], o = 6 * i
+        startLanes[o] = SIMD4(repeating: k.a1); startLanes[o + 1] = SIMD4(repeating: k.a2)
+        startLanes[o + 2] = SIMD4(repeating: k.a3); startLanes[o + 3] = SIMD4(repeating: k.m0)
+        startLanes[o + 4] = SIMD4(repeating: k.m1); startLanes[o + 5] = SIMD4(repeating: k.m2)
+        stepLanes[o] = SIMD4(repeating: d.a1); stepLanes[o + 1] = SIMD4(repeating: d.a2)
+        stepLanes[o + 2] = SIMD4(repeating: d.a3); stepLanes[o + 3] = SIMD4(repeating: d.m0)
+        stepLanes[o + 4] = SIMD4(repeating: d.m1); stepLanes[o + 5] = SIMD4(repeating: d.m2)
     }
 
     /// Ends a ramping sub-block exactly on the designed coefficients (no drift from steps).
     private mutating func finishSubBlock() {
-        for i in 0..<stageCount where step[i] != SVFCoefficients(a1: 0, a2: 0, a3: 0, m0: 0, m1: 0, m2: 0) {
+        for i in 0..<stageCount where step[i] != .zero {
             start[i] = design(current[i], kinds[i])
+            broadcast(i)
         }
     }
 
@@ -213,26 +263,41 @@ public struct EQProcessor: ~Copyable {
         let c3 = lanes > 3 ? channels[first + 3] + offset : c0
         let limit = SIMD4<Float>(repeating: 10_000)
         let startPhase = Float(phase)
+        let pairs = cancelsInversePairs
         for j in 0..<frames {
             var x = SIMD4<Float>(c0[j], c1[j], c2[j], c3[j])
             // NaN/Inf in → silence; absurd levels clamped so the states stay finite.
             x.replace(with: 0, where: (x - x) .!= SIMD4<Float>.zero)
             x.clamp(lowerBound: -limit, upperBound: limit)
-            let t = startPhase + Float(j)
+            let t = SIMD4<Float>(repeating: startPhase + Float(j))
+            var pairInput = x
             for s in 0..<stageCount {
-                var k = start[s]
+                if pairs && s & 1 == 0 { pairInput = x }
+                let o = 6 * s
+                var a1 = startLanes[o], a2 = startLanes[o + 1], a3 = startLanes[o + 2], m1 = startLanes[o + 4]
                 if ramping {
-                    let d = step[s]
-                    k = SVFCoefficients(a1: k.a1 + d.a1 * t, a2: k.a2 + d.a2 * t, a3: k.a3 + d.a3 * t,
-                                        m0: k.m0 + d.m0 * t, m1: k.m1 + d.m1 * t, m2: k.m2 + d.m2 * t)
+                    a1 += stepLanes[o] * t; a2 += stepLanes[o + 1] * t
+                    a3 += stepLanes[o + 2] * t; m1 += stepLanes[o + 4] * t
                 }
                 let ic1 = st[2 * s], ic2 = st[2 * s + 1]
                 let v3 = x - ic2
-                let v1 = k.a1 * ic1 + k.a2 * v3
-                let v2 = ic2 + k.a2 * ic1 + k.a3 * v3
-                st[2 * s] = 2 * v1 - ic1
-                st[2 * s + 1] = 2 * v2 - ic2
-                x = k.m0 * x + k.m1 * v1 + k.m2 * v2
+                let v1 = a1 * ic1 + a2 * v3
+                let v2 = ic2 + a2 * ic1 + a3 * v3
+                st[2 * s] = v1 + v1 - ic1
+                st[2 * s + 1] = v2 + v2 - ic2
+                switch kinds[s] {
+                case .peaking:
+                    x = x + m1 * v1
+                case .lowShelf:
+                    var m2 = startLanes[o + 5]
+                    if ramping { m2 += stepLanes[o + 5] * t }
+                    x = x + m1 * v1 + m2 * v2
+                case .highShelf:
+                    var m0 = startLanes[o + 3], m2 = startLanes[o + 5]
+                    if ramping { m0 += stepLanes[o + 3] * t; m2 += stepLanes[o + 5] * t }
+                    x = m0 * x + m1 * v1 + m2 * v2
+                }
+                if pairs && s & 1 == 1 && pairIsIdentity[s >> 1] { x = pairInput }
             }
             c0[j] = x[0]
             if lanes > 1 { c1[j] = x[1] }

@@ -12,12 +12,19 @@ import Darwin
 ///
 /// Per sample: `v3 = x − ic2; v1 = a1·ic1 + a2·v3; v2 = ic2 + a2·ic1 + a3·v3;
 /// ic1 = 2v1 − ic1; ic2 = 2v2 − ic2; y = m0·x + m1·v1 + m2·v2`.
+/// (`v2 = ic2 + g·v1` is algebraically the same, but while coefficients are interpolated
+/// during a glide, a1, a2, a3 stay bounded in [0, 1] whereas g reaches 60 near Nyquist, so
+/// this form keeps interpolation errors, and the filter, tame.)
+/// Peaking filters always have m0 = 1 and m2 = 0, low shelves m0 = 1; the processor uses
+/// that to skip work.
 public struct SVFCoefficients: Sendable, Equatable {
     public var a1: Float, a2: Float, a3: Float
     public var m0: Float, m1: Float, m2: Float
 
     /// The identity (0 dB): output equals input, state still runs so later changes are smooth.
     public static let identity = SVFCoefficients(a1: 1, a2: 0, a3: 0, m0: 1, m1: 0, m2: 0)
+    /// All zero (a ramp step that does not move).
+    public static let zero = SVFCoefficients(a1: 0, a2: 0, a3: 0, m0: 0, m1: 0, m2: 0)
 
     public init(a1: Float, a2: Float, a3: Float, m0: Float, m1: Float, m2: Float) {
         (self.a1, self.a2, self.a3, self.m0, self.m1, self.m2) = (a1, a2, a3, m0, m1, m2)
