@@ -254,16 +254,30 @@ public struct EQProcessor: ~Copyable {
     @inline(__always)
     private func runGroup(_ group: Int, channels: UnsafePointer<UnsafeMutablePointer<Float>>,
                           offset: Int, frames: Int) {
-        let first = group * 4
-        let lanes = min(4, channelCount - first)
-        let st = state + group * stageCount * 2
+        // Two copies of the loop, so the common steady state carries no ramp arithmetic.
+        if ramping {
+            runGroup(group, channels: channels, offset: offset, frames: frames, ramping: true)
+        } else {
+            runGroup(group, channels: channels, offset: offset, frames: frames, ramping: false)
+        }
+    }
+
+    @inline(__always)
+    private func runGroup(_ group: Int, channels: UnsafePointer<UnsafeMutablePointer<Float>>,
+                          offset: Int, frames: Int, ramping: Bool) {
+        // Everything the loop touches is copied to locals first.
+        let stages = stageCount, kinds = self.kinds, pairIsIdentity = self.pairIsIdentity
+        let k = UnsafePointer(startLanes), d = UnsafePointer(stepLanes)
+        let pairs = cancelsInversePairs
+        let first = group &* 4
+        let lanes = min(4, channelCount &- first)
+        let st = state + group &* stages &* 2
         let c0 = channels[first] + offset
-        let c1 = lanes > 1 ? channels[first + 1] + offset : c0
-        let c2 = lanes > 2 ? channels[first + 2] + offset : c0
-        let c3 = lanes > 3 ? channels[first + 3] + offset : c0
+        let c1 = lanes > 1 ? channels[first &+ 1] + offset : c0
+        let c2 = lanes > 2 ? channels[first &+ 2] + offset : c0
+        let c3 = lanes > 3 ? channels[first &+ 3] + offset : c0
         let limit = SIMD4<Float>(repeating: 10_000)
         let startPhase = Float(phase)
-        let pairs = cancelsInversePairs
         for j in 0..<frames {
             var x = SIMD4<Float>(c0[j], c1[j], c2[j], c3[j])
             // NaN/Inf in → silence; absurd levels clamped so the states stay finite.
@@ -271,33 +285,34 @@ public struct EQProcessor: ~Copyable {
             x.clamp(lowerBound: -limit, upperBound: limit)
             let t = SIMD4<Float>(repeating: startPhase + Float(j))
             var pairInput = x
-            for s in 0..<stageCount {
+            var s = 0
+            while s < stages {
                 if pairs && s & 1 == 0 { pairInput = x }
-                let o = 6 * s
-                var a1 = startLanes[o], a2 = startLanes[o + 1], a3 = startLanes[o + 2], m1 = startLanes[o + 4]
+                let o = s &* 6, p = st + s &* 2
+                var a1 = k[o], a2 = k[o &+ 1], a3 = k[o &+ 2], m1 = k[o &+ 4]
                 if ramping {
-                    a1 += stepLanes[o] * t; a2 += stepLanes[o + 1] * t
-                    a3 += stepLanes[o + 2] * t; m1 += stepLanes[o + 4] * t
+                    a1 += d[o] * t; a2 += d[o &+ 1] * t; a3 += d[o &+ 2] * t; m1 += d[o &+ 4] * t
                 }
-                let ic1 = st[2 * s], ic2 = st[2 * s + 1]
+                let ic1 = p[0], ic2 = p[1]
                 let v3 = x - ic2
                 let v1 = a1 * ic1 + a2 * v3
                 let v2 = ic2 + a2 * ic1 + a3 * v3
-                st[2 * s] = v1 + v1 - ic1
-                st[2 * s + 1] = v2 + v2 - ic2
+                p[0] = v1 + v1 - ic1
+                p[1] = v2 + v2 - ic2
                 switch kinds[s] {
                 case .peaking:
                     x = x + m1 * v1
                 case .lowShelf:
-                    var m2 = startLanes[o + 5]
-                    if ramping { m2 += stepLanes[o + 5] * t }
+                    var m2 = k[o &+ 5]
+                    if ramping { m2 += d[o &+ 5] * t }
                     x = x + m1 * v1 + m2 * v2
                 case .highShelf:
-                    var m0 = startLanes[o + 3], m2 = startLanes[o + 5]
-                    if ramping { m0 += stepLanes[o + 3] * t; m2 += stepLanes[o + 5] * t }
+                    var m0 = k[o &+ 3], m2 = k[o &+ 5]
+                    if ramping { m0 += d[o &+ 3] * t; m2 += d[o &+ 5] * t }
                     x = m0 * x + m1 * v1 + m2 * v2
                 }
                 if pairs && s & 1 == 1 && pairIsIdentity[s >> 1] { x = pairInput }
+                s &+= 1
             }
             c0[j] = x[0]
             if lanes > 1 { c1[j] = x[1] }
