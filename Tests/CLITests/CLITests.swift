@@ -203,7 +203,7 @@ import Testing
 
 @Suite struct OtherCommandTests {
     @Test func termsListsTheVocabularyAsJSON() throws {
-        let r = try runCLI(["terms", "--json"])
+        let r = try runCLI(["terms", "--static", "--json"])
         #expect(r.status == 0)
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         let terms = try #require(json?["terms"] as? [[String: Any]])
