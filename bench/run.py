@@ -123,6 +123,7 @@ SWIFT_NAMES = {
     "engine_period": "Engine_period_4x512",
     "mel_frame": "Mel_frame",
     "analysis": "Analysis_4frames_encode",
+    "append": "Encoder_append",
     "encode": "Encode_streaming",
     "full_encoder": "Encoder_full_window",
     "decode": "Decode",
@@ -554,6 +555,17 @@ def main():
     R("PyTorch decoder vs our decode", f"{fmt(o['torch_decoder']['p50'])} / {fmt(o['torch_decoder']['p99'])}",
       f"{fmt(sw('decode'))}", f"{fmt(ratio(o['torch_decoder']['p50'], sw('decode')), 1)}×", "")
     lines += rows + [""]
+
+    if swift_source.startswith("Benchmarks"):
+        lines += ["## Swift benchmarks (Benchmarks/ package, same run)", "",
+                  "| benchmark | median µs | p99 µs | max µs | allocations (max) |", "|---|---|---|---|---|"]
+        for key, name in SWIFT_NAMES.items():
+            v = swift.get(key)
+            if v:
+                m = v.get("mallocs_max")
+                lines.append(f"| `{name}` | {fmt(v.get('p50'), 2)} | {fmt(v.get('p99'))} | {fmt(v.get('max'))} | "
+                             f"{'n/a' if m is None else int(m)} |")
+        lines += [""]
 
     if cli_bench_raw is not None:
         lines += ["## `adaptive-eq bench --json` (same run)", "",

@@ -7,6 +7,7 @@
 // - mel frame: one STFT frame → 64 log-mel values (FFT 1024);
 // - analysis: what one analysis adds on top of the EQ — 4 new mel frames, 4 encoder
 //   appends and the streaming encode of the 176-frame window;
+// - encoder append: one new frame into the streaming encoder (done every block);
 // - streaming encode: `encode` alone after 4 new frames;
 // - full encoder: the non-streaming encoder over the whole 176-frame window (what a
 //   prototype that re-encodes the window each update does);
@@ -289,6 +290,18 @@ let benchmarks: @Sendable () -> Void = {
         box.encoder.encode(into: box.z)
         benchmark.stopMeasurement()
         blackHole(box.z[0])
+    } setup: {
+        AnalysisBox()
+    }
+
+    // One encoder append, as every block does (first-stage features of the newest frame;
+    // every other frame also one second-stage column): p50/p90 show both kinds.
+    Benchmark("Encoder_append", configuration: configuration()) { (benchmark: Benchmark, box: AnalysisBox) in
+        box.nextFrame(into: box.columns)
+        benchmark.startMeasurement()
+        box.encoder.append(logMelColumn: box.columns)
+        benchmark.stopMeasurement()
+        blackHole(box.columns[0])
     } setup: {
         AnalysisBox()
     }
