@@ -716,6 +716,10 @@ def wav_bytes(fs: int, channels: int, data: bytes, bits: int = 16, fmt: int = 1,
     return hdr + data
 
 
+class _Skip(Exception):
+    pass
+
+
 def section_bad_input(rep: Report, cli: Cli, vocab, tmp: Path):
     d = tmp / "bad"
     d.mkdir(exist_ok=True)
@@ -771,6 +775,17 @@ def section_bad_input(rep: Report, cli: Cli, vocab, tmp: Path):
     loud = (rng.uniform(-1, 1, (5 * fs, 2)) * 32767).astype("<i2")
     add("full-scale noise, 16-bit, +12 dB shelf", ["process", "{d}/fs16.wav", "{d}/o.wav", "--eq",
         "12,200,0,300,1,0,1000,1,0,3000,1,12,4000"], "ok", {"fs16.wav": wav_bytes(fs, 2, loud.tobytes())}, check="clip")
+    pcm = noise(fs // 2, 2)
+    add("8-bit unsigned WAV", ["process", "{d}/u8.wav", "{d}/o.wav", "--term", word], "ok",
+        {"u8.wav": wav_bytes(fs, 2, (pcm * 127 + 128).astype(np.uint8).tobytes(), bits=8)}, check="shape")
+    i24 = (pcm * 8_388_607).astype("<i4")
+    add("24-bit WAV", ["process", "{d}/i24.wav", "{d}/o.wav", "--term", word], "ok",
+        {"i24.wav": wav_bytes(fs, 2, b"".join(v.to_bytes(3, "little", signed=True) for v in i24.ravel().tolist()),
+                              bits=24)}, check="shape")
+    add("64-bit float WAV", ["process", "{d}/f64.wav", "{d}/o.wav", "--term", word], "ok",
+        {"f64.wav": wav_bytes(fs, 2, pcm.astype("<f8").tobytes(), bits=64, fmt=3)}, check="shape")
+    add("FLAC output", ["process", str(good), "{d}/o.flac", "--term", word], "ok", check="noread")
+    add("AIFF output", ["process", str(good), "{d}/o.aiff", "--term", word], "ok", check="noread")
     add("1-frame file", ["process", "{d}/one.wav", "{d}/o.wav", "--term", word], "ok", {"one.wav": noise(1, 2)})
     add("100-frame file", ["process", "{d}/short.wav", "{d}/o.wav", "--term", word], "ok", {"short.wav": noise(100, 2)})
     add("unknown word", ["process", str(good), "{d}/o.wav", "--term", "flibbertigibbet"], "error")
@@ -778,6 +793,7 @@ def section_bad_input(rep: Report, cli: Cli, vocab, tmp: Path):
     add("empty word", ["process", str(good), "{d}/o.wav", "--term", ""], "error")
     for v in ("1.5", "-0.1", "nan", "inf"):
         add(f"--intensity {v}", ["process", str(good), "{d}/o.wav", "--term", word, "--intensity", v], "error")
+    add("--intensity=-0.1", ["process", str(good), "{d}/o.wav", "--term", word, "--intensity=-0.1"], "error")
     add("--eq gain 30 dB", ["process", str(good), "{d}/o.wav", "--eq", "30,100,0,300,1,0,1000,1,0,3000,1,0,8000"], "error")
     add("--eq Q 0", ["process", str(good), "{d}/o.wav", "--eq", "0,100,0,300,0,0,1000,1,0,3000,1,0,8000"], "error")
     add("--eq frequency 50 kHz", ["process", str(good), "{d}/o.wav", "--eq", "0,100,0,300,1,0,1000,1,0,3000,1,0,50000"], "error")
@@ -833,7 +849,15 @@ def section_bad_input(rep: Report, cli: Cli, vocab, tmp: Path):
             if expect == "error":
                 ok = False
                 notes.append("accepted")
+            if check == "noread":
+                if not (out.exists() and out.stat().st_size > 0):
+                    ok = False
+                    notes.append("no output file")
+                else:
+                    notes.append(f"{out.stat().st_size:,} bytes written")
             try:
+                if check == "noread":
+                    raise _Skip
                 ofs, y = m.read_audio(out)
                 if not np.all(np.isfinite(y)):
                     ok = False
@@ -845,6 +869,11 @@ def section_bad_input(rep: Report, cli: Cli, vocab, tmp: Path):
                     src_fs, src_x = fs, src
                 else:
                     src_fs, src_x = None, None
+                if check == "shape":
+                    n_in = {"u8.wav": (fs // 2, 2), "i24.wav": (fs // 2, 2), "f64.wav": (fs // 2, 2)}[inp.name]
+                    if y.shape != n_in:
+                        ok = False
+                        notes.append(f"shape {y.shape} vs {n_in}")
                 if src_x is not None and (ofs != src_fs or y.shape != src_x.shape):
                     ok = False
                     notes.append(f"shape/rate {y.shape}@{ofs} vs {src_x.shape}@{src_fs}")
@@ -862,6 +891,8 @@ def section_bad_input(rep: Report, cli: Cli, vocab, tmp: Path):
                         notes.append("wrap-around or distortion beyond clipping")
                 if ok:
                     notes.insert(0, f"{y.shape[1]} ch, {y.shape[0]} frames, {ofs} Hz, finite")
+            except _Skip:
+                pass
             except Exception as e:
                 ok = False
                 notes.append(f"output unreadable: {str(e)[:60]}")
