@@ -141,7 +141,37 @@ public final class RealFFT {
         let ny = zr[0] - zi[0]
         power[0] = dc * dc
         power[n2] = ny * ny
+        // Four bins k … k+3 at a time, with their mirrors N/2−k−3 … N/2−k loaded as vectors
+        // and lane-reversed, while both groups stay strictly on their side of N/4.
+        typealias V = SIMD4<Float>
+        let rr = UnsafeRawPointer(zr), ri = UnsafeRawPointer(zi)
+        let wrr = UnsafeRawPointer(sr), wir = UnsafeRawPointer(si)
+        let pr = UnsafeMutableRawPointer(power)
+        let half4 = V(repeating: 0.5)
         var k = 1
+        while k + 3 < n2 / 2 {
+            let j = n2 - k - 3
+            let akr = rr.loadUnaligned(fromByteOffset: 4 * k, as: V.self)
+            let aki = ri.loadUnaligned(fromByteOffset: 4 * k, as: V.self)
+            let mj = rr.loadUnaligned(fromByteOffset: 4 * j, as: V.self)
+            let nj = ri.loadUnaligned(fromByteOffset: 4 * j, as: V.self)
+            let ajr = V(mj[3], mj[2], mj[1], mj[0])
+            let aji = V(nj[3], nj[2], nj[1], nj[0])
+            let er = half4 * (akr + ajr)
+            let ei = half4 * (aki - aji)
+            let or = half4 * (aki + aji)
+            let oi = half4 * (ajr - akr)
+            let wr = wrr.loadUnaligned(fromByteOffset: 4 * k, as: V.self)
+            let wi = wir.loadUnaligned(fromByteOffset: 4 * k, as: V.self)
+            let tr = wr * or - wi * oi
+            let ti = wr * oi + wi * or
+            let ar = er + tr, ai = ei + ti
+            let br = er - tr, bi = ei - ti
+            pr.storeBytes(of: ar * ar + ai * ai, toByteOffset: 4 * k, as: V.self)
+            let pj = br * br + bi * bi
+            pr.storeBytes(of: V(pj[3], pj[2], pj[1], pj[0]), toByteOffset: 4 * j, as: V.self)
+            k += 4
+        }
         while k <= n2 / 2 {
             let j = n2 - k
             let er = 0.5 * (zr[k] + zr[j])
