@@ -31,9 +31,12 @@ public struct MelConfiguration: Sendable, Equatable {
 
     /// The power-of-two factor by which `n_fft` and `hop` grow at `sampleRateHz`:
     /// `2^round(log2(fs / reference))` (¼ at 8–11 kHz, 1 at 32–48 kHz, 4 at 176–192 kHz).
+    /// Rates that are not finite and positive use factor 1; the factor is kept within
+    /// 1/64 … 64 so a nonsensical rate cannot ask for a giant or empty transform.
     public func scaleFactor(sampleRateHz: Double) -> Double {
+        guard sampleRateHz.isFinite, sampleRateHz > 0, referenceSampleRateHz > 0 else { return 1 }
         let octaves = (log2(sampleRateHz / referenceSampleRateHz)).rounded()
-        return exp2(octaves)
+        return exp2(min(max(octaves, -6), 6))
     }
 
     /// The FFT and hop sizes to use at `sampleRateHz` (never below 16 / 8 samples).

@@ -28,6 +28,11 @@ func fileExists(_ path: String) -> Bool { access(path, R_OK) == 0 }
             let s = c.scaledSizes(sampleRateHz: fs)
             #expect(s.fftSize == n && s.hopSize == h, "fs \(fs): \(s)")
         }
+        // Nonsensical rates fall back to the reference sizes instead of trapping.
+        for fs in [Double.nan, 0, -44100, .infinity] {
+            let s = c.scaledSizes(sampleRateHz: fs)
+            #expect(s.fftSize == 1024 && s.hopSize == 512)
+        }
     }
 
     @Test func periodicHann() {
