@@ -199,7 +199,7 @@ def section_setup(rep: Report, cli: Cli, clips, model_path: Path | None, vocab):
         rep.add("Setup", "\n".join(lines))
 
 
-def measure_term_curves(cli: Cli, words, tmp: Path, jobs: int):
+def measure_term_curves(cli: Cli, words, tmp: Path, jobs: int, extra=()):
     """Applied response of the CLI for each word on pink noise at intensity 1 (steady state)."""
     fs = 44_100
     pink = m.pink_noise(15.0, fs, seed=2024)
@@ -209,13 +209,11 @@ def measure_term_curves(cli: Cli, words, tmp: Path, jobs: int):
     tbc_in = m.tbc(pink[skip:], fs)
 
     def one(word):
-        out = tmp / f"term_{abs(hash(word))}.wav"
+        out = tmp / f"term_{abs(hash((word,) + tuple(extra)))}.wav"
         try:
-            _, y = cli.process(pin, out, "--term", word, "--intensity", "1")
+            _, y = cli.process(pin, out, "--term", word, "--intensity", "1", *extra)
         except RuntimeError as e:
             return word, None, str(e)
-        finally:
-            pass
         curve = m.tbc(y[skip:], fs) - tbc_in
         out.unlink(missing_ok=True)
         return word, curve, None
@@ -311,6 +309,21 @@ def section_fidelity(rep: Report, cli: Cli, vocab: dict, tmp: Path, jobs: int):
         text += md_table(["band Hz"] + [f"{m.BAND_CENTRES[i]:.0f}" for i in picks],
                          [["dB"] + [f"{res[i]:+.1f}" for i in picks]])
         rep.data["pink_residual"] = res
+    # Static mode (the SAFE-DB table), informational: same measurement with --mode static.
+    st = cli.run(["terms", "--static", "--json"], timeout=60)
+    if st.returncode == 0:
+        static_words = [t["word"] for t in json.loads(st.stdout)["terms"]]
+        sc = measure_term_curves(cli, [w for w in static_words if w in safe], tmp, jobs, ("--mode", "static"))
+        srows = []
+        for w in static_words:
+            curve = sc.get(w, (None,))[0]
+            if curve is None or w not in safe:
+                continue
+            srows.append((w, len(safe[w]), fmt_r(m.pearson(curve, m.safe_crowd_curve(safe[w])))))
+        if srows:
+            text += ("\n**Static mode** (informational): the same term curve with `--mode static` (the "
+                     "SAFE-DB table of `adaptive-eq terms --static`) against the SAFE-DB crowd curve.\n\n")
+            text += md_table(["word", "SAFE rows", "r"], srows)
     rep.add("Semantic fidelity", text)
 
     # Plot term vs crowd for up to 8 words.
@@ -967,10 +980,14 @@ def make_plots(rep: Report, out_dir: Path) -> list[str]:
         fig, axes = plt.subplots(2, 4, figsize=(10, 4.6), sharex=True)
         for ax, (w, term, crowd, src, r) in zip(axes.flat, items):
             ax.semilogx(m.BAND_CENTRES, term, "-o", ms=2, label="term curve (CLI)")
-            # Crowd curves are in their own units: scale/offset to the term curve for display only.
+            # SAFE-DB crowd curves are in dB: offset to the term curve's mean. Audealize curves are in
+            # their own units: also scaled to the term curve's spread (display only; r ignores both).
             c = np.asarray(crowd, float)
-            cz = (c - c.mean()) / (c.std() or 1) * (np.std(term) or 1) + np.mean(term)
-            ax.semilogx(m.BAND_CENTRES, cz, "--", label="crowd (scaled)")
+            if src.startswith("SAFE"):
+                cz = c - c.mean() + np.mean(term)
+            else:
+                cz = (c - c.mean()) / (c.std() or 1) * (np.std(term) or 1) + np.mean(term)
+            ax.semilogx(m.BAND_CENTRES, cz, "--", label="crowd (SAFE: dB, offset; Audealize: scaled)")
             ax.set_title(f"{w}: r = {r:.2f}\n{src}", fontsize=7)
             ax.grid(alpha=0.3)
         for ax in axes.flat[len(items):]:
