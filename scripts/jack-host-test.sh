@@ -36,10 +36,15 @@ server="aeq-test-$$-$RANDOM"
 export JACK_DEFAULT_SERVER="$server"
 export JACK_NO_AUDIO_RESERVATION=1
 pids=()
+stop() {  # PID: SIGTERM, then SIGKILL if it is still there after 3 s; returns its status
+  kill -TERM "$1" 2>/dev/null
+  for ((t = 0; t < 30; t++)); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null
+  wait "$1" 2>/dev/null
+}
 cleanup() {
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[i]}" 2>/dev/null; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
   exec 3>&- 2>/dev/null
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop "${pids[i]}"; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -61,20 +66,21 @@ jack_simple_client >"$work/source.log" 2>&1 &
 pids+=($!)
 wait_for_port jack_simple_client:output2 100 || exit 1
 
+# The host's stdin is a FIFO this script holds open (silent until the end, then EOF).
 mkfifo "$work/stdin"
-exec 3<>"$work/stdin"   # an open, silent stdin for the host
 case "$mode" in
   jalv)
     [ -d "${AEQ_LV2_BUNDLE:-}/adaptive-eq.lv2" ] || { echo "AEQ_LV2_BUNDLE must contain adaptive-eq.lv2" >&2; exit 1; }
     LV2_PATH="$AEQ_LV2_BUNDLE:/usr/lib/lv2:/usr/local/lib/lv2" \
-      jalv -x -n aeqhost "$@" urn:adaptive-eq:stereo <&3 >"$work/host.log" 2>&1 &
+      jalv -x -n aeqhost "$@" urn:adaptive-eq:stereo <"$work/stdin" >"$work/host.log" 2>&1 &
     ;;
   live)
-    "$AEQ_BIN" live --name aeqhost --no-stdin "$@" <&3 >"$work/host.log" 2>&1 &
+    "$AEQ_BIN" live --name aeqhost --no-stdin "$@" <"$work/stdin" >"$work/host.log" 2>&1 &
     ;;
 esac
 host=$!
 pids+=($host)
+exec 3>"$work/stdin"
 wait_for_port aeqhost:out_r 150 || { cat "$work/host.log" >&2; exit 1; }
 jack_connect jack_simple_client:output1 aeqhost:in_l || exit 1
 jack_connect jack_simple_client:output2 aeqhost:in_r || exit 1
@@ -86,10 +92,9 @@ timeout $((seconds + 20)) jack_rec -f "$out" -d "$seconds" -b 32 \
   >"$work/rec.log" 2>&1
 rec_status=$?
 
-kill -TERM "$host" 2>/dev/null
-wait "$host" 2>/dev/null
+exec 3>&-
+stop "$host"
 host_status=$?
-sleep 0.2
 
 if [ "$rec_status" != 0 ] || [ ! -s "$out" ]; then
   echo "error: jack_rec failed ($rec_status)" >&2; cat "$work/rec.log" >&2; exit 1

@@ -107,8 +107,8 @@ public func runLiveSession(_ options: LiveOptions, terms: StaticTermTable) throw
     }
     _ = aeq_jack_set_xrun_callback(client, liveXrunCallback, arg)
     aeq_jack_on_shutdown(client, liveShutdownCallback, arg)
-    aeq_install_stop_signals()
     guard aeq_jack_activate(client) == 0 else { throw LiveError("cannot activate the JACK client") }
+    aeq_install_stop_signals()  // after activate: JACK's threads keep the signals blocked
     let started = aeq_monotonic_ns()
     let clientName = String(cString: aeq_jack_get_client_name(client))
 

@@ -1,6 +1,7 @@
 #include "CJackShim.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -132,6 +133,12 @@ void aeq_install_stop_signals(void) {
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
+    // A parent may have started us with these blocked (the mask is inherited); take them.
+    sigset_t wanted;
+    sigemptyset(&wanted);
+    sigaddset(&wanted, SIGINT);
+    sigaddset(&wanted, SIGTERM);
+    pthread_sigmask(SIG_UNBLOCK, &wanted, NULL);
 }
 int aeq_stop_requested(void) { return stop_flag != 0; }
 

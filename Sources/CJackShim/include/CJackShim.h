@@ -47,7 +47,8 @@ int aeq_jack_connect(aeq_jack_client *client, const char *source_port, const cha
 const char **aeq_jack_physical_ports(aeq_jack_client *client, int capture);
 void aeq_jack_free_ports(const char **ports);
 
-/// SIGINT / SIGTERM set a flag instead of killing the process.
+/// SIGINT / SIGTERM set a flag instead of killing the process (and are unblocked in the
+/// calling thread; call it after the JACK client is active, from the main thread).
 void aeq_install_stop_signals(void);
 int aeq_stop_requested(void);
 
