@@ -177,6 +177,11 @@ def section_setup(rep: Report, cli: Cli, clips, model_path: Path | None, vocab):
     lines = [f"- date: {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
              f"- commit: `{git('rev-parse', '--short', 'HEAD')}` ({git('log', '-1', '--format=%s')[:80]})",
              f"- binary: `{os.path.relpath(cli.binary, ROOT)}` (`swift build -c release`)"]
+    dirty = [ln.split(maxsplit=1)[-1] for ln in git("status", "--porcelain", "--", "Sources", "Package.swift").splitlines()
+             if ln.strip()]
+    if dirty:
+        lines.append(f"- **the work tree differed from the commit** when the CLI was built: {len(dirty)} uncommitted "
+                     f"path(s) under Sources/ or Package.swift ({', '.join(dirty[:6])}{' …' if len(dirty) > 6 else ''})")
     if model_path and model_path.exists():
         digest = hashlib.sha256(model_path.read_bytes()).hexdigest()[:16]
         rel = os.path.relpath(model_path, ROOT) if model_path.is_relative_to(ROOT) else str(model_path)
