@@ -44,12 +44,14 @@ let package = Package(
         // Counts allocations per thread (glibc interposer) so tests and `adaptive-eq bench`
         // can show the render path allocates nothing.
         .target(name: "CMallocCounter"),
+        // Counts Swift retain/release calls per thread (test-only interposer).
+        .target(name: "CRetainCounter", path: "Tests/CRetainCounter", linkerSettings: [.linkedLibrary("dl")]),
         // Helpers shared by the test targets (seeded RNG, DTFT/FFT, centroid, high-pass).
         .target(name: "AEQTestSupport", path: "Tests/AEQTestSupport"),
-        .testTarget(name: "EQDSPTests", dependencies: ["EQDSP", "CMallocCounter", "AEQTestSupport"]),
+        .testTarget(name: "EQDSPTests", dependencies: ["EQDSP", "CMallocCounter", "CRetainCounter", "AEQTestSupport"]),
         .testTarget(name: "EQAnalysisTests", dependencies: ["EQAnalysis", "EQInference", "CMallocCounter"], path: "Tests/EQAnalysisTests"),
         .testTarget(name: "EQInferenceTests", dependencies: ["EQInference"]),
-        .testTarget(name: "AdaptiveEQTests", dependencies: ["AdaptiveEQ", "AdaptiveEQResources", "AudioFile", "EQInference", "CMallocCounter", "AEQTestSupport"]),
+        .testTarget(name: "AdaptiveEQTests", dependencies: ["AdaptiveEQ", "AdaptiveEQResources", "AudioFile", "EQInference", "CMallocCounter", "CRetainCounter", "AEQTestSupport"]),
         .testTarget(name: "AudioFileTests", dependencies: ["AudioFile", "CSndfile", "AEQTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["AudioFile", "EQDSP", "AEQTestSupport"]),
         // Starts real hosts (lv2apply, jackd -d dummy, jalv, adaptive-eq live) via scripts/.

@@ -3,6 +3,7 @@ import AdaptiveEQ
 import AdaptiveEQResources
 import AudioFile
 import CMallocCounter
+import CRetainCounter
 import EQDSP
 import EQInference
 import Foundation
@@ -129,6 +130,7 @@ func maxAbsDifference(_ a: [[Float]], _ b: [[Float]]) -> Float {
         #expect(peak <= -80, "\(what) jump: high-passed peak \(peak) dBFS")
     }
 
+    /// No allocation and no ARC traffic (retain/release) on the render path after warm-up.
     @Test func processAllocatesNothingAfterPrepare() throws {
         try #require(aeq_allocation_counting_available() == 1, "allocation counting needs glibc")
         let model = try requireModel()
@@ -143,6 +145,7 @@ func maxAbsDifference(_ a: [[Float]], _ b: [[Float]]) -> Float {
         defer { storage.deallocate(); pointers.deallocate() }
         let bright = try #require(model.terms.index(of: "bright"))
         let before = aeq_thread_allocation_count()
+        let refcountBefore = aeq_thread_refcount_operations()
         var position = 44_100
         for block in 0..<400 {
             for c in 0..<2 { for i in 0..<frames { storage[c * frames + i] = x[c][(position + i) % x[c].count] } }
@@ -154,7 +157,9 @@ func maxAbsDifference(_ a: [[Float]], _ b: [[Float]]) -> Float {
         }
         engine.reset()
         let allocations = aeq_thread_allocation_count() - before
+        let refcount = aeq_thread_refcount_operations() - refcountBefore
         #expect(allocations == 0, "process/reset allocated \(allocations) times over 400 blocks")
+        #expect(refcount == 0, "process/reset made \(refcount) retain/release calls over 400 blocks")
         #expect(engine.analysisCount == 0)
     }
 

@@ -1,5 +1,6 @@
 import AEQTestSupport
 import CMallocCounter
+import CRetainCounter
 import EQDSP
 import Foundation
 import Testing
@@ -238,6 +239,7 @@ import Testing
         for b in 0..<10 { p.setTarget(targets[0].band(b % 5), stage: b) }
         p.process(pointers, frameCount: frames)
         let before = aeq_thread_allocation_count()
+        let refcountBefore = aeq_thread_refcount_operations()
         for i in 0..<200 {
             let s = targets[i % 4]
             for b in 0..<10 { p.setTarget(s.band(b % 5), stage: b) }
@@ -245,6 +247,23 @@ import Testing
             p.reset()
         }
         let after = aeq_thread_allocation_count()
+        let refcount = aeq_thread_refcount_operations() - refcountBefore
         #expect(after == before, "process/setTarget/reset allocated \(after - before) times")
+        #expect(refcount == 0, "process/setTarget/reset made \(refcount) retain/release calls")
+    }
+}
+
+/// The retain/release counter used to prove the render path ARC-free must itself work.
+@Suite struct RefcountCounterTests {
+    final class Box { var value = 0 }
+
+    @inline(never) func keep(_ b: Box, in list: inout [Box]) { list.append(b) }
+
+    @Test func counterSeesRetainsAndReleases() {
+        let before = aeq_thread_refcount_operations()
+        var list: [Box] = []
+        for _ in 0..<10 { keep(Box(), in: &list) }
+        list.removeAll()
+        #expect(aeq_thread_refcount_operations() - before > 0)
     }
 }
