@@ -39,6 +39,9 @@ rm -rf "$bundle"
 mkdir -p "$bundle"
 cp "$lib" "$bundle/adaptive-eq.so"
 cp "$root/Sources/AdaptiveEQResources/Resources/static_terms.tsv" "$bundle/"
+# The trained model, when the package ships one (adaptive mode needs it).
+model="$root/Sources/AdaptiveEQResources/Resources/AdaptiveEQModel.safetensors"
+[ -f "$model" ] && cp "$model" "$bundle/"
 "$ttl" "$bundle" --binary adaptive-eq.so
 
 # The library must export exactly one symbol.

@@ -1,4 +1,5 @@
 import EQDSP
+import EQInference
 
 #if canImport(Glibc)
 import Glibc
@@ -11,8 +12,8 @@ import Darwin
 /// The first cases follow `ControlParameter.mode`'s options in order; hosts add `manual`,
 /// which applies the 13 EQ parameters given directly (as `adaptive-eq process --eq` does).
 public enum EqualiserMode: Int, CaseIterable, Sendable {
-    /// Listens to the audio and moves it from its own colouration towards the word.
-    /// Until the streaming engine is linked into hosts this applies the static table.
+    /// Listens to the audio and moves it from its own colouration towards the word
+    /// (`StreamingAdaptiveEQ`). Without a model it applies the static EQ instead.
     case adaptive = 0
     /// The word's fixed EQ from the term table, gains scaled by the intensity.
     case `static` = 1
@@ -25,6 +26,34 @@ public enum EqualiserMode: Int, CaseIterable, Sendable {
         case .adaptive: "adaptive"
         case .static: "static"
         case .manual: "manual"
+        }
+    }
+}
+
+/// The words a host offers and what each means: the model's vocabulary when a model is
+/// loaded (static mode then uses the SAFE-DB setting of words the static table has, and the
+/// model's decoded EQ for the others), else the static table.
+public struct HostVocabulary: Sendable {
+    public let words: [String]
+    /// The fixed EQ of each word at intensity 1 (static mode).
+    public let settings: [EQSettings]
+    public let model: AdaptiveEQModel?
+
+    public init(staticTerms: StaticTermTable, model: AdaptiveEQModel? = nil) {
+        self.model = model
+        guard let model else {
+            words = staticTerms.terms.map(\.word)
+            settings = staticTerms.terms.map(\.settings)
+            return
+        }
+        words = model.terms.names
+        let decoder = EQDecoder(weights: model.decoder)
+        let parameters = UnsafeMutablePointer<Float>.allocate(capacity: EQSettings.parameterCount)
+        defer { parameters.deallocate() }
+        settings = model.terms.names.enumerated().map { index, word in
+            if let known = staticTerms.term(word) { return known.settings }
+            decoder.decode(model.terms.latent(at: index), into: parameters)
+            return EQSettings { parameters[$0.rawValue] }.clamped
         }
     }
 }
@@ -111,7 +140,13 @@ public struct HostControls: Sendable, Equatable {
 ///
 /// In static mode with the equaliser enabled and 0 dB output gain the output is
 /// bit-identical to `EQProcessor` snapped to `term.scaled(by: intensity)`, which is what
-/// `adaptive-eq process --term` renders; manual mode matches `--eq` the same way.
+/// `adaptive-eq process --mode static` renders; manual mode matches `--eq` the same way, and
+/// adaptive mode matches `StreamingAdaptiveEQ` as `process --mode adaptive` runs it.
+///
+/// With a model, the static/manual cascade runs all the time (it is cheap) and the adaptive
+/// engine runs in adaptive mode; switching modes crossfades between the two over 10 ms.
+/// Entering adaptive mode restarts the engine, which primes its analysis after 8 frames and
+/// glides in from flat, so the switch is click-free.
 public struct HostEqualiser: ~Copyable {
     /// Frames processed per internal chunk (the size of the dry scratch buffer).
     public static let chunkFrames = 1024
@@ -127,16 +162,28 @@ public struct HostEqualiser: ~Copyable {
 
     private let vocabulary: UnsafeMutablePointer<EQSettings>
     private var eq = EQProcessor()
+    /// The adaptive engine, when there is a model (behind a pointer: it is ~Copyable).
+    private let engine: UnsafeMutablePointer<StreamingAdaptiveEQ>?
     private var dry: UnsafeMutablePointer<Float>
     private var work: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
+    private var adaptiveBuffer: UnsafeMutablePointer<Float>
+    private var adaptiveWork: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
+    /// 1 = the adaptive engine is heard, 0 = the static/manual cascade.
+    private var engineMix: Float = 0, engineMixStep: Float = 0
     private var controls = HostControls()
     private var fresh = true
     private var mix: Float = 1, mixStep: Float = 0
     private var gain: Float = 1, gainTarget: Float = 1, gainStep: Float = 0
 
+    /// A host equaliser over a vocabulary (its model drives adaptive mode, when present).
+    public init(vocabulary: HostVocabulary) {
+        self.init(vocabulary: vocabulary.settings, model: vocabulary.model)
+    }
+
     /// A host equaliser over `vocabulary` (the EQ of each word, in term-index order; an empty
-    /// vocabulary acts as one flat word).
-    public init(vocabulary words: [EQSettings]) {
+    /// vocabulary acts as one flat word). With a `model` (whose term table must list the same
+    /// words in the same order), adaptive mode runs `StreamingAdaptiveEQ`.
+    public init(vocabulary words: [EQSettings], model: AdaptiveEQModel? = nil) {
         vocabularyCount = max(words.count, 1)
         vocabulary = .allocate(capacity: vocabularyCount)
         if words.isEmpty {
@@ -146,11 +193,25 @@ public struct HostEqualiser: ~Copyable {
         }
         dry = .allocate(capacity: 1)
         work = .allocate(capacity: 1)
+        adaptiveBuffer = .allocate(capacity: 1)
+        adaptiveWork = .allocate(capacity: 1)
+        if let model {
+            let e = UnsafeMutablePointer<StreamingAdaptiveEQ>.allocate(capacity: 1)
+            e.initialize(to: StreamingAdaptiveEQ(model: model, target: AdaptiveTarget(term: 0, intensity: 0)))
+            engine = e
+        } else {
+            engine = nil
+        }
     }
 
     deinit {
         vocabulary.deallocate(); dry.deallocate(); work.deallocate()
+        adaptiveBuffer.deallocate(); adaptiveWork.deallocate()
+        if let engine { engine.deinitialize(count: 1); engine.deallocate() }
     }
+
+    /// Whether adaptive mode runs the adaptive engine (a model was given).
+    public var hasAdaptiveEngine: Bool { engine != nil }
 
     /// Sets the sample rate (any positive rate) and channel count (1…8) and clears all
     /// state. Allocates.
@@ -159,17 +220,24 @@ public struct HostEqualiser: ~Copyable {
         precondition(channelCount >= 1 && channelCount <= EQProcessor.maximumChannelCount, "1…8 channels")
         self.sampleRateHz = sampleRateHz
         self.channelCount = channelCount
-        dry.deallocate(); work.deallocate()
+        dry.deallocate(); work.deallocate(); adaptiveBuffer.deallocate(); adaptiveWork.deallocate()
         dry = .allocate(capacity: channelCount * Self.chunkFrames)
         dry.initialize(repeating: 0, count: channelCount * Self.chunkFrames)
         work = .allocate(capacity: channelCount)
+        let adaptiveCount = engine == nil ? 1 : channelCount * Self.chunkFrames
+        adaptiveBuffer = .allocate(capacity: adaptiveCount)
+        adaptiveBuffer.initialize(repeating: 0, count: adaptiveCount)
+        adaptiveWork = .allocate(capacity: channelCount)
+        for c in 0..<channelCount { adaptiveWork[c] = adaptiveBuffer + (engine == nil ? 0 : c * Self.chunkFrames) }
         eq.prepare(sampleRateHz: Float(sampleRateHz), channelCount: channelCount)
+        if let engine { engine.pointee.prepare(sampleRateHz: sampleRateHz, channelCount: channelCount) }
         reset()
     }
 
     /// Clears filter state; the next `process` starts on its controls without a glide.
     public mutating func reset() {
         eq.reset()
+        if let engine { engine.pointee.reset() }
         fresh = true
     }
 
@@ -179,7 +247,7 @@ public struct HostEqualiser: ~Copyable {
         case .manual:
             return c.manual
         case .static, .adaptive:
-            // Engine seam: adaptive mode will take its bands from the streaming engine.
+            // In adaptive mode with an engine this cascade runs alongside (for crossfades).
             let a = vocabulary[min(max(c.term, 0), vocabularyCount - 1)]
             guard c.blend > 0 else { return a.scaled(by: c.intensity) }
             let b = vocabulary[min(max(c.secondTerm, 0), vocabularyCount - 1)]
@@ -198,8 +266,11 @@ public struct HostEqualiser: ~Copyable {
         }
     }
 
-    /// The EQ being applied right now (mid-glide values while smoothing), in table order.
+    /// The EQ being applied right now, in table order: in adaptive mode with an engine, the
+    /// EQ the audio is being moved to (`decoder(z_final)`); otherwise the cascade's current
+    /// (mid-glide) values.
     public var appliedSettings: EQSettings {
+        if controls.mode == .adaptive, let engine { return engine.pointee.targetSettings }
         var s = EQSettings.flat
         for stage in 0..<EQSettings.bandCount {
             let band = eq.currentBand(stage: stage)
@@ -232,6 +303,11 @@ public struct HostEqualiser: ~Copyable {
                 work[c] = out
             }
             eq.process(work, frameCount: n)
+            if let engine, engineMix > 0 || engineMixStep > 0 {
+                for c in 0..<channelCount { adaptiveWork[c].update(from: dry + c * Self.chunkFrames, count: n) }
+                engine.pointee.process(adaptiveWork, frameCount: n)
+                mixEngine(frames: n)
+            }
             crossfadeAndGain(frames: n)
             done += n
         }
@@ -248,6 +324,28 @@ public struct HostEqualiser: ~Copyable {
             eq.setTargets(targetSettings(new))
         }
         let newGain = powf(10, new.outputGainDecibels / 20)
+        let useEngine: Float = new.mode == .adaptive ? 1 : 0
+        if let engine {
+            let target = AdaptiveTarget(term: new.term, secondTerm: new.secondTerm, blend: new.blend,
+                                        intensity: new.intensity)
+            if fresh || engine.pointee.target != target { engine.pointee.target = target }
+            if fresh || new.smoothingTimeMilliseconds != controls.smoothingTimeMilliseconds {
+                engine.pointee.smoothingTimeMilliseconds = max(new.smoothingTimeMilliseconds, 0)
+            }
+            if fresh || new.analysisIntervalMilliseconds != controls.analysisIntervalMilliseconds {
+                engine.pointee.analysisIntervalMilliseconds = new.analysisIntervalMilliseconds
+            }
+            // A fresh stream starts its analysis grid with the interval in force.
+            if fresh { engine.pointee.reset() }
+        }
+        if fresh {
+            engineMix = useEngine
+            engineMixStep = 0
+        } else if new.mode != controls.mode && (new.mode == .adaptive || controls.mode == .adaptive) {
+            // Entering adaptive mode from silence of the engine: start it afresh.
+            if useEngine > 0 && engineMix <= 0, let engine { engine.pointee.reset() }
+            engineMixStep = (useEngine > 0 ? 1 : -1) / max(Self.bypassFadeMilliseconds * 0.001 * rate, 1)
+        }
         if fresh {
             eq.snapToTargets()
             mix = new.enabled ? 1 : 0
@@ -266,6 +364,26 @@ public struct HostEqualiser: ~Copyable {
             }
         }
         controls = new
+    }
+
+    /// Puts the engine's output (in `adaptiveWork`) into `work`, crossfading while the mode
+    /// changes between adaptive and static/manual.
+    private mutating func mixEngine(frames n: Int) {
+        if engineMixStep != 0 {
+            var m = engineMix
+            for c in 0..<channelCount {
+                m = engineMix
+                let a = adaptiveWork[c], w = work[c]
+                for i in 0..<n {
+                    m = min(max(m + engineMixStep, 0), 1)
+                    w[i] += m * (a[i] - w[i])
+                }
+            }
+            engineMix = m
+            if engineMix <= 0 || engineMix >= 1 { engineMixStep = 0 }
+        } else if engineMix >= 1 {
+            for c in 0..<channelCount { work[c].update(from: adaptiveWork[c], count: n) }
+        }
     }
 
     /// Crossfades the equalised chunk (in `work`) with the dry copy and applies the output

@@ -1,7 +1,9 @@
 import AdaptiveEQ
 import AdaptiveEQLive
+import AdaptiveEQResources
 import ArgumentParser
 import EQDSP
+import EQInference
 
 struct LiveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,6 +51,9 @@ struct LiveCommand: ParsableCommand {
     @Option(name: .customLong("output-gain-db"), help: "Gain after the equaliser in dB (-24…12).")
     var outputGainDecibels: Float = 0
 
+    @Option(help: "Model file for adaptive mode (default: the bundled model, if any).")
+    var model: String?
+
     @Option(help: "JACK client name.")
     var name = "adaptive-eq"
 
@@ -85,10 +90,12 @@ struct LiveCommand: ParsableCommand {
 
     func run() throws {
         let table = try loadStaticTerms()
-        let words = table.terms.map(\.word)
+        let loaded: AdaptiveEQModel? = model != nil || BundledResources.modelPath != nil ? try loadModel(path: model) : nil
+        let vocabulary = HostVocabulary(staticTerms: table, model: loaded)
+        let words = vocabulary.words
         func index(of word: String) throws -> Int {
             guard let i = words.firstIndex(of: word.lowercased()) else {
-                let near = table.suggestions(for: word).joined(separator: ", ")
+                let near = nearestWords(to: word, in: words, limit: 3).joined(separator: ", ")
                 throw CLIError("unknown word '\(word)'; nearest known words: \(near) (adaptive-eq terms lists all)")
             }
             return i
@@ -120,7 +127,7 @@ struct LiveCommand: ParsableCommand {
         options.quiet = quiet
         guard #available(macOS 15.0, *) else { throw CLIError("live mode needs macOS 15 or later") }
         let report: LiveReport
-        do { report = try runLiveSession(options, terms: table) } catch { throw CLIError(error.description) }
+        do { report = try runLiveSession(options, vocabulary: vocabulary) } catch { throw CLIError(error.description) }
         print(report.description)
     }
 }

@@ -1,6 +1,7 @@
 import AdaptiveEQ
 import CLV2
 import EQDSP
+import EQInference
 
 #if canImport(Glibc)
 import Glibc
@@ -13,6 +14,8 @@ import Darwin
 
 /// Name of the vocabulary file inside the bundle.
 public let vocabularyFileName = "static_terms.tsv"
+/// Name of the model file inside the bundle (optional: without it adaptive mode is static).
+public let modelFileName = "AdaptiveEQModel.safetensors"
 
 /// The descriptors of all variants, built once (thread-safe lazy global), never written
 /// after that and never freed.
@@ -45,7 +48,7 @@ struct PluginInstance: ~Copyable {
     var equaliser: HostEqualiser
     var controls = HostControls()
 
-    init(variant: PluginVariant, sampleRateHz: Double, vocabulary: [EQSettings]) {
+    init(variant: PluginVariant, sampleRateHz: Double, vocabulary: HostVocabulary) {
         layout = variant.layout
         ports = .allocate(capacity: layout.portCount)
         ports.initialize(repeating: nil, count: layout.portCount)
@@ -126,17 +129,28 @@ func reportError(_ message: String) {
     line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }
 
-/// Loads the bundle's vocabulary, or reports why not on stderr.
-func loadVocabulary(bundlePath: String) -> StaticTermTable? {
-    let path = bundlePath.hasSuffix("/") ? bundlePath + vocabularyFileName : bundlePath + "/" + vocabularyFileName
+/// Loads the bundle's vocabulary (and model, when the bundle has one), or reports why not
+/// on stderr. Shared by the plugin and the TTL generator, so both see the same words.
+public func loadVocabulary(bundlePath: String) -> HostVocabulary? {
+    let folder = bundlePath.hasSuffix("/") ? bundlePath : bundlePath + "/"
+    let path = folder + vocabularyFileName
     guard let text = readTextFile(path) else {
         reportError("cannot read \(path)")
         return nil
     }
+    let table: StaticTermTable
     do {
-        return try StaticTermTable(tsv: text)
+        table = try StaticTermTable(tsv: text)
     } catch {
         reportError("\(path): \(error.description)")
+        return nil
+    }
+    let modelPath = folder + modelFileName
+    guard access(modelPath, F_OK) == 0 else { return HostVocabulary(staticTerms: table) }
+    do {
+        return HostVocabulary(staticTerms: table, model: try AdaptiveEQModel(path: modelPath))
+    } catch {
+        reportError("\(modelPath): \(error.description)")
         return nil
     }
 }
@@ -147,10 +161,9 @@ func pluginInstantiate(_ descriptor: UnsafePointer<LV2_Descriptor>?, _ sampleRat
     guard let descriptor, let bundlePath, sampleRate.isFinite, sampleRate > 0 else { return nil }
     let index = UnsafePointer(pluginDescriptors).distance(to: descriptor)
     guard let variant = PluginVariant(rawValue: index),
-          let table = loadVocabulary(bundlePath: String(cString: bundlePath)) else { return nil }
+          let vocabulary = loadVocabulary(bundlePath: String(cString: bundlePath)) else { return nil }
     let instance = UnsafeMutablePointer<PluginInstance>.allocate(capacity: 1)
-    instance.initialize(to: PluginInstance(variant: variant, sampleRateHz: sampleRate,
-                                           vocabulary: table.terms.map(\.settings)))
+    instance.initialize(to: PluginInstance(variant: variant, sampleRateHz: sampleRate, vocabulary: vocabulary))
     return LV2_Handle(instance)
 }
 

@@ -79,7 +79,7 @@ public enum PluginTTL {
                     info.maximum = Float(EqualiserMode.allCases.count - 1)
                     info.properties = ["lv2:integer", "lv2:enumeration"]
                     info.scalePoints = EqualiserMode.allCases.map { ($0.label, $0.rawValue) }
-                    info.comment += " manual applies the 13 manual EQ controls."
+                    info.comment += " In manual mode the 13 manual EQ controls apply."
                 case .toggle:
                     info.properties = ["lv2:integer", "lv2:toggled"]
                     if p == .enabled { info.designation = "lv2:enabled" }

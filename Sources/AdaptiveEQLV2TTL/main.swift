@@ -11,12 +11,13 @@ import Darwin
 // from the parameter tables and the vocabulary file that ships in the same bundle.
 
 let usage = """
-    usage: adaptive-eq-lv2-ttl BUNDLE_DIR [--terms PATH] [--binary NAME]
-           adaptive-eq-lv2-ttl --markdown [--terms PATH]
-      BUNDLE_DIR  folder to write manifest.ttl and adaptive-eq.ttl into
-      --terms     vocabulary file (default: BUNDLE_DIR/static_terms.tsv)
+    usage: adaptive-eq-lv2-ttl BUNDLE_DIR [--binary NAME]
+           adaptive-eq-lv2-ttl --markdown BUNDLE_DIR
+      BUNDLE_DIR  the assembled bundle: static_terms.tsv and, if the bundle ships one,
+                  AdaptiveEQModel.safetensors are read from it (the words are the model's
+                  when there is a model); manifest.ttl and adaptive-eq.ttl are written to it
       --binary    plugin library file name inside the bundle (default: adaptive-eq.so)
-      --markdown  print the port table as Markdown instead
+      --markdown  print the port table as Markdown instead of writing files
 
     """
 
@@ -33,11 +34,10 @@ func writeFile(_ path: String, _ text: String) {
 }
 
 var args = Array(CommandLine.arguments.dropFirst())
-var dir: String?, termsPath: String?, binary = "adaptive-eq.so", markdown = false
+var dir: String?, binary = "adaptive-eq.so", markdown = false
 while !args.isEmpty {
     let a = args.removeFirst()
     switch a {
-    case "--terms": termsPath = args.isEmpty ? nil : args.removeFirst()
     case "--binary": binary = args.isEmpty ? binary : args.removeFirst()
     case "--markdown": markdown = true
     case "-h", "--help": print(usage, terminator: ""); exit(0)
@@ -46,17 +46,13 @@ while !args.isEmpty {
         dir = a
     }
 }
-guard let path = termsPath ?? dir.map({ $0 + "/" + vocabularyFileName }) else { fail("give BUNDLE_DIR or --terms\n\(usage)") }
-guard let text = readTextFile(path) else { fail("cannot read \(path)") }
-let table: StaticTermTable
-do { table = try StaticTermTable(tsv: text) } catch { fail("\(path): \(error.description)") }
-let words = table.terms.map(\.word)
+guard let dir else { fail("give BUNDLE_DIR\n\(usage)") }
+guard let vocabulary = loadVocabulary(bundlePath: dir) else { exit(1) }
+let words = vocabulary.words
 
 if markdown {
     print(PluginTTL.markdownPortTable(vocabulary: words), terminator: "")
-} else if let dir {
+} else {
     writeFile(dir + "/manifest.ttl", PluginTTL.manifest(binary: binary))
     writeFile(dir + "/" + PluginTTL.pluginFileName, PluginTTL.plugins(vocabulary: words))
-} else {
-    fail("give BUNDLE_DIR\n\(usage)")
 }

@@ -70,7 +70,7 @@ public struct LiveError: Error, CustomStringConvertible {
 /// Runs the live client: registers `in_l in_r out_l out_r`, equalises in the JACK process
 /// callback, takes commands from stdin (see `LiveCommandParser`) and returns the report.
 @available(macOS 15.0, *)
-public func runLiveSession(_ options: LiveOptions, terms: StaticTermTable) throws(LiveError) -> LiveReport {
+public func runLiveSession(_ options: LiveOptions, vocabulary: HostVocabulary) throws(LiveError) -> LiveReport {
     var message = [CChar](repeating: 0, count: 256)
     guard aeq_jack_load(&message, message.count) == 0 else {
         throw LiveError(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
@@ -84,11 +84,10 @@ public func runLiveSession(_ options: LiveOptions, terms: StaticTermTable) throw
     defer { _ = aeq_jack_client_close(client) }
 
     let sampleRate = Int(aeq_jack_get_sample_rate(client))
-    let parser = LiveCommandParser(words: terms.terms.map(\.word))
+    let parser = LiveCommandParser(words: vocabulary.words)
     var controls = options.controls
     let state = UnsafeMutablePointer<LiveState>.allocate(capacity: 1)
-    state.initialize(to: LiveState(vocabulary: terms.terms.map(\.settings), sampleRateHz: Double(sampleRate),
-                                   controls: controls))
+    state.initialize(to: LiveState(vocabulary: vocabulary, sampleRateHz: Double(sampleRate), controls: controls))
     defer { state.deinitialize(count: 1); state.deallocate() }
     state.pointee.post(controls)
 
@@ -114,10 +113,10 @@ public func runLiveSession(_ options: LiveOptions, terms: StaticTermTable) throw
 
     if options.connect { connectPhysicalPorts(client, state: state, quiet: options.quiet) }
     if !options.quiet {
-        let word = terms.terms[min(max(controls.term, 0), terms.terms.count - 1)].word
+        let word = vocabulary.words.isEmpty ? "-" : vocabulary.words[min(max(controls.term, 0), vocabulary.words.count - 1)]
         printError("adaptive-eq live: client '\(clientName)' at \(sampleRate) Hz, "
             + "\(aeq_jack_get_buffer_size(client))-frame periods; ports \(names.map { "\(clientName):\($0)" }.joined(separator: " "))")
-        printError("adaptive-eq live: \(controls.mode.label) mode, word '\(word)', intensity \(controls.intensity)"
+        printError("adaptive-eq live: \(controls.mode.label) mode\(controls.mode == .adaptive && vocabulary.model == nil ? " (no model: static EQ)" : ""), word '\(word)', intensity \(controls.intensity)"
             + (options.readCommands ? "; type commands (help) or press Ctrl-D to stop" : ""))
     }
 
