@@ -97,7 +97,7 @@ public struct HostControls: Sendable, Equatable {
         case .intensity: intensity = v
         case .mode:
             // The mode port also carries `manual`, one past the table's options.
-            let m = Int(min(max(rawValue, 0), Float(EqualiserMode.allCases.count - 1)).rounded())
+            let m = Int(min(max(rawValue, 0), Float(EqualiserMode.manual.rawValue)).rounded())
             mode = EqualiserMode(rawValue: m) ?? .adaptive
         case .analysisInterval: analysisIntervalMilliseconds = v
         case .smoothingTime: smoothingTimeMilliseconds = v
@@ -230,7 +230,18 @@ public struct HostEqualiser: ~Copyable {
         adaptiveWork = .allocate(capacity: channelCount)
         for c in 0..<channelCount { adaptiveWork[c] = adaptiveBuffer + (engine == nil ? 0 : c * Self.chunkFrames) }
         eq.prepare(sampleRateHz: Float(sampleRateHz), channelCount: channelCount)
-        if let engine { engine.pointee.prepare(sampleRateHz: sampleRateHz, channelCount: channelCount) }
+        if let engine {
+            engine.pointee.prepare(sampleRateHz: sampleRateHz, channelCount: channelCount)
+            // Run every engine path once here (priming, analysis, decoding), so one-time
+            // initialisations happen now and never on the audio thread.
+            var remaining = Int(sampleRateHz)
+            while remaining > 0 {
+                let n = min(remaining, Self.chunkFrames)
+                for c in 0..<channelCount { adaptiveWork[c].update(repeating: 0, count: n) }
+                engine.pointee.process(adaptiveWork, frameCount: n)
+                remaining -= n
+            }
+        }
         reset()
     }
 

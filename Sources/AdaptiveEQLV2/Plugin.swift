@@ -34,7 +34,7 @@ nonisolated(unsafe) let pluginDescriptors: UnsafeMutablePointer<LV2_Descriptor> 
 /// The library's only exported symbol: descriptor `index`, or NULL past the last one.
 @_cdecl("lv2_descriptor")
 public func lv2Descriptor(_ index: UInt32) -> UnsafePointer<LV2_Descriptor>? {
-    guard Int(index) < PluginVariant.allCases.count else { return nil }
+    guard Int(index) <= PluginVariant.mono.rawValue else { return nil }  // no allocation here
     return UnsafePointer(pluginDescriptors + Int(index))
 }
 

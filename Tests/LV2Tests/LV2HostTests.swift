@@ -3,6 +3,7 @@ import AdaptiveEQLV2
 import AdaptiveEQLive
 import AudioFile
 import CLV2
+import CMallocCounter
 import EQDSP
 import Foundation
 import Testing
@@ -331,6 +332,40 @@ private let manualLowShelf: EQSettings = {
         #expect(worstStep <= bound * 1.05)
         // While bypassed the output is the input.
         #expect(maxAbsDifference(Array(out[128 * 70..<128 * 85]), Array(sine[128 * 70..<128 * 85])) == 0)
+    }
+
+    /// `run` never allocates: after the first block, render with every kind of change
+    /// (words, intensity, mode switches with their crossfades, bypass, gain, odd and huge
+    /// blocks, frame count 0) and count the allocator calls on this thread.
+    @Test(.enabled(if: aeq_allocation_counting_available() != 0))
+    func runDoesNotAllocate() throws {
+        let input = Audio.testSignal(sampleRate: 44_100, channels: 2, seconds: 1.5, seed: 11).channels
+        let plugin = try Instance(variant: .stereo, sampleRate: 44_100)
+        let bright = Float(try Self.index("bright"))
+        _ = plugin.render(input.map { Array($0.prefix(512)) }, block: 512, inPlace: false)
+        var allocations: UInt64 = 0
+        var last: UInt64 = 0
+        var perBlock = [UInt64](repeating: 0, count: input[0].count / 300 + 2)
+        _ = plugin.render(input, block: 300, inPlace: true) { offset in
+            if offset == 0 { last = aeq_thread_allocation_count() }
+            switch offset / 300 {
+            case 20: plugin.set(.term, bright)
+            case 40: plugin.set(.mode, 1)
+            case 60: plugin.set(.enabled, 0)
+            case 80: plugin.set(.enabled, 1); plugin.set(.outputGain, -6)
+            case 100: plugin.set(.mode, 2); plugin.set(EQParameter.lowShelfGain, -6)
+            case 120: plugin.set(.mode, 0); plugin.set(.intensity, 0.3); plugin.set(.analysisInterval, 20)
+            default: break
+            }
+            let now = aeq_thread_allocation_count()
+            allocations += now - last
+            perBlock[offset / 300] = now - last  // (the array is written, never grown)
+            last = now
+        }
+        // The render helper allocates its own buffers only before the first and after the
+        // last callback, so every counted call came from `run`.
+        let where_ = perBlock.enumerated().filter { $0.1 > 0 }.map { "before block \($0.0): \($0.1)" }
+        #expect(allocations == 0, "run allocated \(allocations) times (\(where_.joined(separator: ", ")))")
     }
 
     @Test func generatedTTLCoversEveryPort() throws {
