@@ -50,7 +50,7 @@ class Model:
         self.neutral = ck["neutral"]
 
     @torch.no_grad()
-    def z_audio_windows(self, x, hop=8192):
+    def z_audio_windows(self, x, hop=44100):
         x = torch.tensor(np.asarray(x, np.float32))
         n = dsp.WINDOW_SAMPLES
         starts = list(range(0, max(1, len(x) - n + 1), hop))
@@ -99,10 +99,10 @@ def spread(curves):
     return float(np.mean([np.sqrt(np.mean((c[i] - c[j]) ** 2)) for i in range(len(c)) for j in range(i + 1, len(c))]))
 
 
-def apply_adaptive(model, x, word_z, intensity=1.0):
+def apply_adaptive(model, x, word_z, intensity=1.0, za=None):
     """Simulated product with one static EQ: target bands, then the inverse of the audio's
-    own bands (z_audio = mean over 2.05-s windows of the clip)."""
-    za = model.z_audio_windows(x).mean(0)
+    own bands (z_audio = mean over 2.05-s windows of the clip, one per second)."""
+    za = model.z_audio_windows(x).mean(0) if za is None else za
     zf = za + intensity * (torch.as_tensor(word_z) - za)
     pt, pa = model.params(zf)[0], model.params(za)[0]
     inv = pa.copy()
@@ -210,7 +210,7 @@ def eval_pink_measured(m, res):
     return pc
 
 
-def eval_audio_windows(m, res, feats, n_eq=4, seed=5):
+def eval_audio_windows(m, res, feats, n_eq=2, seed=5):
     """Held-out windows coloured by held-out SAFE rows / random EQs."""
     rng = np.random.default_rng(seed)
     va = np.where(~feats["train"])[0]
@@ -258,7 +258,7 @@ def eval_audio_windows(m, res, feats, n_eq=4, seed=5):
     # distance to the word's z_target ("absolute")
     cand = [w for w in m.names if m.terms["support"][m.names.index(w)][0] > 0]
     aud_hi = [w for i, w in enumerate(m.names) if m.terms["support"][i][0] == 0 and m.terms["support"][i][2] >= 0.5]
-    cand += list(np.random.default_rng(1).choice(aud_hi, min(40, len(aud_hi)), replace=False))
+    cand += list(np.random.default_rng(1).choice(aud_hi, min(30, len(aud_hi)), replace=False))
     ci = [m.names.index(w) for w in cand]
     zc = m.terms["z"][ci]
     with torch.no_grad():
@@ -266,7 +266,7 @@ def eval_audio_windows(m, res, feats, n_eq=4, seed=5):
     mref = torch.tensor(dsp.REF_BAND, dtype=torch.float32)
     lf = lambda c: c - (c * mref).sum(-1, keepdim=True) / mref.sum()
     tcur = lf(tcur)
-    sub = rng.choice(len(va), min(300, len(va)), replace=False)
+    sub = rng.choice(len(va), min(120, len(va)), replace=False)
     hit_rel = hit_abs = hit_rel3 = 0
     tot = 0
     with torch.no_grad():
@@ -297,8 +297,9 @@ def eval_clips(m, res, clips: Path):
     direction, contrast, cent = [], [], []
     for f in files + sp:
         _, x = read_wav(f)
-        yw, _, _ = apply_adaptive(m, x, zw)
-        yb, _, _ = apply_adaptive(m, x, zb)
+        za = m.z_audio_windows(x).mean(0)
+        yw, _, _ = apply_adaptive(m, x, zw, 1.0, za)
+        yb, _, _ = apply_adaptive(m, x, zb, 1.0, za)
         c0, cw, cb = centroid(x), centroid(yw), centroid(yb)
         if f in files:
             direction.append(cw < c0 < cb)
@@ -320,14 +321,18 @@ def eval_clips(m, res, clips: Path):
             y = signal.sosfilt(dsp.sos(p), x)
             cols.append(y * 0.5 / max(1e-9, np.max(np.abs(y))))
         tin = [tbc(y) for y in cols]
+        zas = [m.z_audio_windows(y).mean(0) for y in cols]
         for t in ratios:
-            tout = [tbc(apply_adaptive(m, y, zw, t)[0]) for y in cols]
+            tout = [tbc(apply_adaptive(m, y, zw, t, za)[0]) for y, za in zip(cols, zas)]
             ratios[t].append(spread(tout) / spread(tin))
     res["adaptivity"] = {str(t): float(np.median(v)) for t, v in ratios.items()}
 
 
 # ------------------------------------------------------------------ neutral reference study
-def neutral_study(m, res, feats, clips: Path):
+STUDY_GRID = [(t, s_, 12.0) for t in (0.0, -0.5, -1.0) for s_ in (1.0, 0.7, 0.5)]
+
+
+def neutral_study(m, res, feats, clips: Path, grid=None):
     """Oracle study: the audio's own colouration is the decoder fit of its measured deviation
     (no encoder error), for several neutral references. Reports pink-noise term fidelity,
     warm/bright centroid direction on held-out music windows and clips."""
@@ -356,17 +361,14 @@ def neutral_study(m, res, feats, clips: Path):
         return 10 ** (np.interp(np.log(np.maximum(fr, 1)), np.log(dsp.GRID), curve_db) / 10)
 
     rows = []
-    for tilt in (0.0, -0.5, -1.0, -1.5):
-        for scale in (1.0, 0.75, 0.5):
-            nt = dict(kind="pink", tilt_db_per_oct=tilt, soft_limit_db=12.0, own_scale=scale)
+    for tilt, scale, lim in (grid or STUDY_GRID):
+        if True:
+            nt = dict(kind="pink", tilt_db_per_oct=tilt, soft_limit_db=lim, own_scale=scale)
             own_pink = train.own_colouration(pink_D[None], nt)
             own_clip = train.own_colouration(np.array(clip_D), nt)
             own_win = train.own_colouration(feats["D"][music], nt)
-            tg = torch.tensor(np.concatenate([own_pink, own_clip, own_win]), dtype=torch.float32)
-            z0 = torch.zeros(len(tg), dsp.LATENT)
-            with torch.enable_grad():
-                zfit, _ = train.refine_latents(m.dec, m.enc, z0, tg, True, steps=150)
-            fit = dsp.response_db(m.params(zfit))
+            # oracle: the measured (soft-limited, scaled) colouration itself, no encoder/decoder error
+            fit = np.concatenate([own_pink, own_clip, own_win])
             fp, fc, fw = fit[0], fit[1:1 + len(clip_D)], fit[1 + len(clip_D):]
             # term fidelity on pink: r(resp(target) - resp(own_pink), crowd)
             safe_r = []
@@ -387,7 +389,24 @@ def neutral_study(m, res, feats, clips: Path):
                 c0 = (fgrid * Pw).sum() / Pw.sum()
                 gw, gb = gain_on(fgrid, rw - own), gain_on(fgrid, rb - own)
                 ok_c += ((fgrid * Pw * gw).sum() / (Pw * gw).sum() < c0 < (fgrid * Pw * gb).sum() / (Pw * gb).sum())
-            rows.append(dict(tilt=tilt, own_scale=scale, pink_own_rms=float(np.sqrt(np.mean(
+            # oracle adaptivity: each held-out clip coloured 6 ways as in aeq_metrics; output
+            # deviation = input deviation - own colouration estimate (+ the same target)
+            rng = np.random.default_rng(11)
+            ratios = []
+            for d in clip_D:
+                ins, outs = [], []
+                for j in range(6):
+                    p = np.array([rng.uniform(-6, 6), rng.uniform(80, 300), rng.uniform(-6, 6), rng.uniform(200, 800),
+                                  1.0, rng.uniform(-6, 6), rng.uniform(800, 3000), 1.0, 0.0, 1000, 1.0,
+                                  rng.uniform(-6, 6), rng.uniform(3000, 9000)])
+                    dk = d + dsp.response_db(p)
+                    ok_ = dk - train.own_colouration(dk[None], nt)[0]
+                    bi = lambda c: np.interp(np.log(dsp.BANDS), np.log(dsp.GRID), c)
+                    lf = lambda c: c - c[(dsp.BANDS >= 100) & (dsp.BANDS <= 10000)].mean()
+                    ins.append(lf(bi(dk)))
+                    outs.append(lf(bi(ok_)))
+                ratios.append(spread(outs) / spread(ins))
+            rows.append(dict(tilt=tilt, own_scale=scale, limit=lim, adapt_oracle=float(np.median(ratios)), pink_own_rms=float(np.sqrt(np.mean(
                 dsp.level_free(fp) ** 2))), warm_r=safe_r[0], bright_r=safe_r[1],
                 dir_windows=ok_w / len(music), dir_clips=f"{ok_c}/{len(clip_P)}",
                 adapt_ratio_ideal=1 - scale))
@@ -475,8 +494,8 @@ def plots(m, ae, fid_curves, mean_music, errs, derrs, srcs, res):
 def write_report(res, path: Path):
     f = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)
     ns = "\n".join(
-        f"| {r['tilt']:+.1f} | {r['own_scale']:.2f} | {r['pink_own_rms']:.2f} | {r['warm_r']:.3f} | {r['bright_r']:.3f} |"
-        f" {r['dir_windows']:.0%} | {r['dir_clips']} | {r['adapt_ratio_ideal']:.2f} |" for r in res["neutral_study"])
+        f"| {r['tilt']:+.2f} | {r['own_scale']:.2f} | {r['limit']:g} | {r['pink_own_rms']:.2f} | {r['warm_r']:.3f} | {r['bright_r']:.3f} |"
+        f" {r['dir_windows']:.0%} | {r['dir_clips']} | {r['adapt_oracle']:.2f} |" for r in res["neutral_study"])
     safe_rows = "\n".join(f"| {w} | {r:.3f} | {res['_fid']['safe_flat'][w]:.3f} |"
                           for w, r in sorted(res["_fid"]["safe"].items()))
     cents = "\n".join(f"| {n} | {c0:.0f} | {cw:.0f} | {cb:.0f} |" for n, c0, cw, cb in res["centroids"])
@@ -544,14 +563,14 @@ Audealize words with agreement >= 0.5: median r {f(res['aud_r_median'])} (decode
 
 ## Audio encoder
 
-Held-out windows ({res['n_val_windows']} x 4 colourations by held-out SAFE-DB rows and random
+Held-out windows ({res['n_val_windows']} x 2 colourations by held-out SAFE-DB rows and random
 EQs): level-free response error of decoder(z_audio) against the target (own colouration +
 EQ) median {res['audio_resp_err_median']:.2f} dB RMS ({by_src2}); error of the colouration
 *difference* decoder(z_coloured) - decoder(z_clean) against the applied EQ (what adaptivity
 depends on) median {res['audio_diff_err_median']:.2f} dB RMS ({by_src}).
 
-Term retrieval from audio ({res['retrieval_candidates']} candidate words: SAFE-DB terms and 40
-Audealize words): held-out windows coloured by a word's EQ; nearest word by the decoded
+Term retrieval from audio ({res['retrieval_candidates']} candidate words: SAFE-DB terms and 30
+Audealize words; 120 held-out windows each): held-out windows coloured by a word's EQ; nearest word by the decoded
 colouration change: top-1 {res['retrieval_rel_top1']:.1%}, top-3 {res['retrieval_rel_top3']:.1%};
 nearest word by latent distance of z_audio itself (no clean reference, the audio's own
 colouration included): top-1 {res['retrieval_abs_top1']:.1%}.
@@ -569,14 +588,15 @@ Simulated warm/bright on held-out music clips (spectral centroid, Hz):
 Mean level-free deviation of the training music from pink noise (dB):
 {', '.join(f'{k} Hz {v:+.1f}' for k, v in res['music_mean_dev_vs_pink'].items())}.
 
-Oracle study (the audio's own colouration = decoder fit of its measured deviation, no encoder
-error): reference = pink tilted by `tilt` dB/octave about 1 kHz, own colouration scaled by
+Oracle study (the audio's own colouration = its measured, soft-limited deviation; no encoder
+or decoder error): reference = pink tilted by `tilt` dB/octave about 1 kHz, own colouration scaled by
 `scale`. Columns: RMS of pink noise's own decoded colouration, warm/bright term-curve r on
 pink, fraction of held-out music windows / clips where warm lowers and bright raises the
-centroid, and the ideal adaptivity ratio (1 - scale).
+centroid, and the adaptivity spread ratio of the held-out music clips coloured six ways as
+in aeq_metrics.py (target <= 0.5).
 
-| tilt dB/oct | scale | pink own RMS dB | warm r | bright r | direction (windows) | direction (clips) | ideal adaptivity |
-|---|---|---|---|---|---|---|---|
+| tilt dB/oct | scale | limit dB | pink own RMS dB | warm r | bright r | direction (windows) | direction (clips) | adaptivity (oracle) |
+|---|---|---|---|---|---|---|---|---|
 {ns}
 
 Chosen: {res['neutral_sentence']}
@@ -592,6 +612,7 @@ def main():
     ap.add_argument("--clips", type=Path, default=ROOT / "build" / "clips")
     ap.add_argument("--features", type=Path, default=ROOT / "build" / "train" / "features.npz")
     ap.add_argument("--skip-study", action="store_true")
+    ap.add_argument("--study-only", action="store_true", help="print the neutral-reference study and exit")
     a = ap.parse_args()
     torch.set_num_threads(2)
     from .export import neutral_sentence
@@ -600,6 +621,13 @@ def main():
                n_safe_terms=int(m.terms["n_safe"]), audealize_scale=float(m.terms["audealize_scale"]),
                neutral_sentence=neutral_sentence(m.neutral))
     t0 = time.time()
+    if a.study_only:
+        feats = dict(np.load(a.features))
+        neutral_study(m, res, feats, a.clips)
+        print(json.dumps(res["music_mean_dev_vs_pink"]))
+        for r in res["neutral_study"]:
+            print(r)
+        return
     ae = eval_autoencoder(m, res)
     pc = eval_pink_measured(m, res)
     res["_pink_curve"] = pc

@@ -40,7 +40,7 @@ CORPUS = ROOT / "build" / "corpus"
 # own colouration is the deviation of its 1/3-octave-smoothed long-term spectrum from this
 # reference, level-free, soft-limited to +-SOFT_LIMIT_DB and scaled by OWN_SCALE. See REPORT.md
 # ("Neutral reference") for the measurements behind these values.
-NEUTRAL = dict(kind="pink", tilt_db_per_oct=0.0, soft_limit_db=12.0, own_scale=1.0)
+NEUTRAL = dict(kind="pink", tilt_db_per_oct=-0.5, soft_limit_db=18.0, own_scale=0.8)
 
 
 def log(msg):
@@ -345,7 +345,7 @@ def train_audio_encoder(feats, dec, enc_eq, safe_params, steps, seed, batch=96, 
         loss.backward()
         opt.step()
         sched.step()
-        if step % 250 == 0 or step == steps - 1:
+        if step % 100 == 0 or step == steps - 1:
             log(f"audio {step:5d} rec {l_rec.item() ** 0.5:.2f} dB rms  cyc {l_cyc.item():.4f}  ({time.time() - t0:.0f}s)")
     for p in list(dec.parameters()) + list(enc_eq.parameters()):
         p.requires_grad_(True)
@@ -358,10 +358,12 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="short smoke run (minutes)")
     ap.add_argument("--skip-corpus", action="store_true")
-    ap.add_argument("--eq-steps", type=int, default=6000)
-    ap.add_argument("--audio-steps", type=int, default=4000)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--eq-steps", type=int, default=2000)
+    ap.add_argument("--audio-steps", type=int, default=1200)
+    ap.add_argument("--audio-batch", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-export", action="store_true")
+    ap.add_argument("--stop-after-terms", action="store_true")
     ap.add_argument("--reuse-eqae", action="store_true", help="reuse build/train/eqae.pt (stages 1-2)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -390,13 +392,15 @@ def main():
         terms = build_terms(enc, dec, recs, a.seed, steps_fit=150 if a.quick else 400,
                             steps_ref=100 if a.quick else 300)
         torch.save(dict(eq_encoder=enc.state_dict(), decoder=dec.state_dict(), terms=terms), stage1)
+    if a.stop_after_terms:
+        return
 
     feat_path = BUILD / "features.npz"
     if not feat_path.exists():
         extract_features(CORPUS, feat_path)
     feats = dict(np.load(feat_path))
     safe_params = np.array([r["params"] for r in safe_train])
-    net = train_audio_encoder(feats, dec, enc, safe_params, a.audio_steps, a.seed)
+    net = train_audio_encoder(feats, dec, enc, safe_params, a.audio_steps, a.seed, batch=a.audio_batch)
     torch.save(dict(eq_encoder=enc.state_dict(), decoder=dec.state_dict(), audio=net.state_dict(),
                     mel_mean=feats["mel_mean"], mel_std=feats["mel_std"], terms=terms, neutral=NEUTRAL,
                     safe_val_ids=[r["id"] for r in safe_val], seed=a.seed, args=vars(a)), BUILD / "model.pt")
