@@ -334,6 +334,35 @@ private let manualLowShelf: EQSettings = {
         #expect(maxAbsDifference(Array(out[128 * 70..<128 * 85]), Array(sine[128 * 70..<128 * 85])) == 0)
     }
 
+    /// Switching between adaptive and static mode crossfades: around each switch the output's
+    /// second difference (which a click or step would spike) stays within what the
+    /// equalised sines show elsewhere.
+    @Test func modeSwitchesAreClickFree() throws {
+        let rate = 44_100, n = 3 * rate
+        let x = (0..<n).map { i -> Float in
+            let t = Double(i) / Double(rate)
+            return Float(0.25 * sin(2 * .pi * 100 * t) + 0.25 * sin(2 * .pi * 1000 * t))
+        }
+        let plugin = try Instance(variant: .mono, sampleRate: Double(rate))
+        plugin.set(.mode, 1); plugin.set(.intensity, 1); plugin.set(.term, Float(try Self.index("bright")))
+        let switches = [rate, 2 * rate]  // static → adaptive at 1 s, back at 2 s
+        let out = plugin.render([x], block: 441, inPlace: false) { offset in
+            if offset == switches[0] { plugin.set(.mode, 0) }
+            if offset == switches[1] { plugin.set(.mode, 1) }
+        }[0]
+        func second(_ i: Int) -> Float { abs(out[i] - 2 * out[i - 1] + out[i - 2]) }
+        let window = rate / 20
+        var near: Float = 0, elsewhere: Float = 0
+        for i in (rate / 10)..<n {
+            let close = switches.contains { abs(i - $0) < window }
+            if close { near = max(near, second(i)) } else if switches.allSatisfy({ abs(i - $0) > 2 * window }) {
+                elsewhere = max(elsewhere, second(i))
+            }
+        }
+        print("mode switches: largest second difference near a switch \(near), elsewhere \(elsewhere)")
+        #expect(near <= 1.5 * elsewhere)
+    }
+
     /// `run` never allocates: after the first block, render with every kind of change
     /// (words, intensity, mode switches with their crossfades, bypass, gain, odd and huge
     /// blocks, frame count 0) and count the allocator calls on this thread.
