@@ -1,23 +1,36 @@
 # Evaluation of the adaptive-eq CLI (see eval/README.md).
 #
-#   make eval         build the CLI (release, own scratch folder) and write docs/EVALUATION_REPORT.md
+#   make eval         build the CLI from the work tree (release, own scratch folder) and write
+#                     docs/EVALUATION_REPORT.md with plots in docs/eval/
+#   make eval-head    the same, but build a clean export of the last commit (git archive HEAD),
+#                     so uncommitted changes in the work tree do not leak into the figures
 #   make eval-test    check the harness's metric implementations (fast, no CLI)
 #
 # Variables: EVAL_CLIPS=folder of WAV clips (default build/clips), EVAL_MODEL=model file
-# (default: the bundled one), PYTHON, EVAL_SCRATCH (SwiftPM scratch folder, default .build-eval).
+# (default: the bundled one), EVAL_SWIFT_TESTS=1 (also run the engine's mid-stream click test),
+# PYTHON, EVAL_SCRATCH (SwiftPM scratch folder, default .build-eval).
 
 PYTHON ?= python3
 EVAL_SCRATCH ?= .build-eval
+EVAL_HEAD ?= .build-eval-head
 EVAL_CLIPS ?= build/clips
 export EVAL_CLIPS
 
-.PHONY: eval eval-build eval-test
+.PHONY: eval eval-build eval-head eval-test
 
 eval: eval-build
 	$(PYTHON) eval/evaluate.py --bin "$$(swift build -c release --scratch-path $(EVAL_SCRATCH) --show-bin-path)/adaptive-eq"
 
 eval-build:
 	swift build -c release --scratch-path $(EVAL_SCRATCH) --product adaptive-eq
+
+eval-head:
+	rm -rf $(EVAL_HEAD)/src && mkdir -p $(EVAL_HEAD)/src
+	git archive HEAD | tar -x -C $(EVAL_HEAD)/src
+	if [ -f Package.resolved ]; then cp Package.resolved $(EVAL_HEAD)/src/; fi
+	cd $(EVAL_HEAD)/src && swift build -c release --scratch-path ../build --product adaptive-eq
+	EVAL_SRC="$(EVAL_HEAD)/src" $(PYTHON) eval/evaluate.py \
+	  --bin "$$(cd $(EVAL_HEAD)/src && swift build -c release --scratch-path ../build --show-bin-path)/adaptive-eq"
 
 eval-test:
 	$(PYTHON) -m pytest -q eval/test_metrics.py

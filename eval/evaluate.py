@@ -38,7 +38,9 @@ import metrics as m  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 SAFE_CSV = ROOT / "data" / "SAFEEqualiserUserData.csv"
 AUDEALIZE_JSON = ROOT / "data" / "audealize_eq_words.json"
-BUNDLED_MODEL = ROOT / "Sources" / "AdaptiveEQResources" / "Resources" / "AdaptiveEQModel.safetensors"
+#: The source tree the CLI was built from (make eval-head builds a clean export of HEAD).
+SRC = Path(os.environ.get("EVAL_SRC") or ROOT).resolve()
+BUNDLED_MODEL = SRC / "Sources" / "AdaptiveEQResources" / "Resources" / "AdaptiveEQModel.safetensors"
 INTENSITIES = (0.0, 0.25, 0.5, 0.75, 1.0)
 CONTRAST_PAIRS = (("warm", "bright"), ("deep", "thin"), ("boomy", "tinny"), ("full", "thin"),
                   ("muddy", "clear"), ("warm", "airy"))
@@ -179,7 +181,10 @@ def section_setup(rep: Report, cli: Cli, clips, model_path: Path | None, vocab):
              f"- binary: `{os.path.relpath(cli.binary, ROOT)}` (`swift build -c release`)"]
     dirty = [ln.split(maxsplit=1)[-1] for ln in git("status", "--porcelain", "--", "Sources", "Package.swift").splitlines()
              if ln.strip()]
-    if dirty:
+    if SRC != ROOT:
+        lines.append(f"- built from a clean export of the commit (`git archive HEAD` into `{os.path.relpath(SRC, ROOT)}`), "
+                     "so uncommitted work in the tree is not measured")
+    elif dirty:
         lines.append(f"- **the work tree differed from the commit** when the CLI was built: {len(dirty)} uncommitted "
                      f"path(s) under Sources/ or Package.swift ({', '.join(dirty[:6])}{' …' if len(dirty) > 6 else ''})")
     if model_path and model_path.exists():
@@ -593,10 +598,10 @@ def section_click(rep: Report, cli: Cli, vocab, tmp: Path):
 
 def run_swift_click_test():
     """Runs the engine's mid-stream jump test; (passed or None, message)."""
-    scratch = ROOT / ".build-eval-tests"
+    scratch = ROOT / ".build-eval-tests" if SRC == ROOT else SRC.parent / "tests"
     cmd = ["swift", "test", "-c", "release", "--scratch-path", str(scratch), "--filter", "jumpsDoNotClick"]
     try:
-        r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+        r = subprocess.run(cmd, cwd=SRC, capture_output=True, text=True, timeout=1800)
     except subprocess.TimeoutExpired:
         return None, "`swift test` timed out"
     out = (r.stdout + r.stderr).splitlines()
@@ -1178,7 +1183,7 @@ def main():
             rep.figure("model-dependent figures (fidelity, contrast, adaptivity)", "not measured: no model", "—", False,
                        "Setup")
         plots = make_plots(rep, out_path.parent / "eval")
-    command = "make eval" if os.environ.get("MAKELEVEL") else "python3 eval/evaluate.py"
+    command = ("make eval-head" if SRC != ROOT else "make eval") if os.environ.get("MAKELEVEL") else "python3 eval/evaluate.py"
     if os.environ.get("EVAL_SWIFT_TESTS") == "1":
         command = "EVAL_SWIFT_TESTS=1 " + command
     write_report(rep, out_path, plots, time.monotonic() - t0, command)
