@@ -12,7 +12,8 @@ let package = Package(
     name: "AdaptiveEQBenchmarks",
     platforms: [.macOS(.v13)],
     dependencies: [
-        .package(path: ".."),
+        // Named, so the products resolve whatever the checkout folder is called.
+        .package(name: "AdaptiveEQ", path: ".."),
         // Only the malloc interposer: the ARC runtime interposer (the package's other default
         // trait) is neither needed here nor available on every machine.
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
@@ -22,7 +23,7 @@ let package = Package(
             name: "EQBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "EQDSP", package: "main"),
+                .product(name: "EQDSP", package: "AdaptiveEQ"),
             ],
             path: "Benchmarks/EQBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
@@ -31,8 +32,8 @@ let package = Package(
             name: "EngineBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "AdaptiveEQ", package: "main"),
-                .product(name: "EQDSP", package: "main"),
+                .product(name: "AdaptiveEQ", package: "AdaptiveEQ"),
+                .product(name: "EQDSP", package: "AdaptiveEQ"),
             ],
             path: "Benchmarks/EngineBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
