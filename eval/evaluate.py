@@ -370,9 +370,12 @@ def section_contrast(rep: Report, cli: Cli, clips, vocab, safe, aud, tmp: Path, 
         out = tmp / f"contrast_{c.name}_{w}.wav"
         fs, y = cli.process(c.path, out, "--term", w, "--intensity", "1")
         out.unlink(missing_ok=True)
-        return (c.name, w), m.tbc(y, fs)
+        full = int(np.sum(np.abs(y) >= 32767 / 32768))
+        return (c.name, w), (m.tbc(y, fs), m.peak_dbfs(y), full)
 
-    tbcs = dict(pmap(one, jobs_list, jobs))
+    res = dict(pmap(one, jobs_list, jobs))
+    tbcs = {k: v[0] for k, v in res.items()}
+    clipped = {k: v for k, v in res.items() if v[2] > 0}
     rows, all_r = [], {}
     for a, b in pairs:
         ca, sa = crowd_for(a, safe, aud)
@@ -393,6 +396,17 @@ def section_contrast(rep: Report, cli: Cli, clips, vocab, safe, aud, tmp: Path, 
     if skipped:
         text += f"\nNot measured (word not in the vocabulary): {', '.join(f'{a}/{b}' for a, b in skipped)}\n"
     text += "\n<details><summary>Per-clip r</summary>\n\n" + md_table(["clip", "kind"] + list(all_r), per_clip) + "\n</details>\n"
+    worst = sorted(clipped.items(), key=lambda kv: -kv[1][2])
+    rep.figure("output at full scale (clips as given, intensity 1)",
+               f"{len(clipped)} of {len(res)} renders reach full scale" + (
+                   f" (worst: {worst[0][0][0]} `{worst[0][0][1]}`, {worst[0][1][2]} samples)" if worst else ""),
+               "no target (headroom)", None, "Term contrast")
+    text += ("\nHeadroom: the renders above (clips as stored, mostly 16-bit, output in the input's format) that "
+             f"reach full scale (|sample| ≥ 32767/32768, i.e. clipped in a 16-bit file): {len(clipped)} of {len(res)}.\n")
+    if worst:
+        text += "\n" + md_table(["clip", "word", "input peak dBFS", "output peak dBFS", "samples at full scale"],
+                                [(k[0], k[1], f"{m.peak_dbfs(next(c.x for c in clips if c.name == k[0])):.1f}",
+                                  f"{v[1]:.1f}", v[2]) for k, v in worst[:12]])
     rep.add("Term contrast on real audio", text)
     rep.data["contrast"] = all_r
 
@@ -454,6 +468,26 @@ def section_adaptivity(rep: Report, cli: Cli, clips, vocab, tmp: Path, jobs: int
             f"ratio = spread(TBC of outputs) / spread(TBC of inputs)."
             + (f" Last column: `--term {extra_word}` at intensity 1." if extra_word else "") + "\n\n")
     text += md_table(["clip", "kind"] + [f"{word} {g:g}" for g in INTENSITIES] + ([f"{extra_word} 1"] if extra_word else []), rows)
+    # What the engine hears: its estimate of each clip's own colouration (adaptive-eq analyze --json).
+    arows, at_limit = [], 0
+    for c in clips:
+        r = cli.run(["analyze", c.path, "--term", word, "--intensity", "1", "--json"], model=True, timeout=300)
+        try:
+            a = json.loads(r.stdout)["audio_eq_last"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            continue
+        gains = [a[0], a[2], a[5], a[8], a[11]]
+        limit = sum(abs(g) >= 11.5 for g in gains)
+        at_limit += limit > 0
+        arows.append((c.name,) + tuple(f"{g:+.1f}" for g in gains) + (f"{a[1]:.0f}", f"{a[12]:.0f}", limit))
+    if arows:
+        text += ("\nThe colouration the engine estimates for each clip as stored (`adaptive-eq analyze CLIP --json`, "
+                 "`audio_eq_last`: the decoder's EQ for z_audio at the end of the file); at intensity 1 the inverse "
+                 "of this is applied. Gains within 0.5 dB of the ±12 dB range limit are counted as *at limit*.\n\n")
+        text += md_table(["clip", "low shelf dB", "peak 1 dB", "peak 2 dB", "peak 3 dB", "high shelf dB", "f1 Hz",
+                          "f5 Hz", "gains at limit"], arows)
+        rep.figure("engine's colouration estimate at the ±12 dB limit (diagnostic)",
+                   f"{at_limit} of {len(arows)} clips have a band at the limit", "no target", None, "Adaptivity")
     rep.add("Adaptivity", text)
     rep.data["adaptivity"] = {"word": word, "ratios": ratios, "median": med}
 
