@@ -49,6 +49,8 @@ public struct EQProcessor: ~Copyable {
     // Per stage: coefficients at the start of the current sub-block and their per-sample step.
     private let start: UnsafeMutablePointer<SVFCoefficients>
     private let step: UnsafeMutablePointer<SVFCoefficients>
+    // Per stage: the design the current ramp ends on (becomes `start` when it is reached).
+    private let end: UnsafeMutablePointer<SVFCoefficients>
     // The same, broadcast to SIMD lanes for the sample loop: 6 vectors per stage.
     private let startLanes: UnsafeMutablePointer<SIMD4<Float>>
     private let stepLanes: UnsafeMutablePointer<SIMD4<Float>>
@@ -71,6 +73,7 @@ public struct EQProcessor: ~Copyable {
         target = .allocate(capacity: max(stageCount, 1))
         start = .allocate(capacity: max(stageCount, 1))
         step = .allocate(capacity: max(stageCount, 1))
+        end = .allocate(capacity: max(stageCount, 1))
         startLanes = .allocate(capacity: 6 * max(stageCount, 1))
         stepLanes = .allocate(capacity: 6 * max(stageCount, 1))
         pairIsIdentity = .allocate(capacity: max(stageCount / 2, 1))
@@ -96,7 +99,7 @@ public struct EQProcessor: ~Copyable {
 
     deinit {
         kinds.deallocate(); current.deallocate(); target.deallocate()
-        start.deallocate(); step.deallocate(); state.deallocate()
+        start.deallocate(); step.deallocate(); end.deallocate(); state.deallocate()
         startLanes.deallocate(); stepLanes.deallocate(); pairIsIdentity.deallocate()
     }
 
@@ -210,6 +213,7 @@ public struct EQProcessor: ~Copyable {
             if all(close) { next = target[i] }
             current[i] = next
             let end = design(next, kinds[i])
+            self.end[i] = end
             let s = start[i], inv = 1 / Float(Self.subBlockFrames)
             step[i] = SVFCoefficients(a1: (end.a1 - s.a1) * inv, a2: (end.a2 - s.a2) * inv,
                                       a3: (end.a3 - s.a3) * inv, m0: (end.m0 - s.m0) * inv,
@@ -246,7 +250,7 @@ public struct EQProcessor: ~Copyable {
     /// Ends a ramping sub-block exactly on the designed coefficients (no drift from steps).
     private mutating func finishSubBlock() {
         for i in 0..<stageCount where step[i] != .zero {
-            start[i] = design(current[i], kinds[i])
+            start[i] = end[i]
             broadcast(i)
         }
     }
@@ -281,8 +285,10 @@ public struct EQProcessor: ~Copyable {
         for j in 0..<frames {
             var x = SIMD4<Float>(c0[j], c1[j], c2[j], c3[j])
             // NaN/Inf in → silence; absurd levels clamped so the states stay finite.
+            // (Masks rather than `clamp`, which is not inlined for SIMD types.)
             x.replace(with: 0, where: (x - x) .!= SIMD4<Float>.zero)
-            x.clamp(lowerBound: -limit, upperBound: limit)
+            x.replace(with: limit, where: x .> limit)
+            x.replace(with: -limit, where: x .< -limit)
             let t = SIMD4<Float>(repeating: startPhase + Float(j))
             var pairInput = x
             var s = 0
