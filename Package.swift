@@ -55,6 +55,6 @@ let package = Package(
         .testTarget(name: "AudioFileTests", dependencies: ["AudioFile", "CSndfile", "AEQTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["AudioFile", "EQDSP", "AEQTestSupport"]),
         // Starts real hosts (lv2apply, jackd -d dummy, jalv, adaptive-eq live) via scripts/.
-        .testTarget(name: "LV2Tests", dependencies: ["AudioFile", "EQDSP", "AdaptiveEQ", "AdaptiveEQLV2", "AdaptiveEQLive", "CMallocCounter"]),
+        .testTarget(name: "LV2Tests", dependencies: ["AudioFile", "EQDSP", "AdaptiveEQ", "AdaptiveEQLV2", "AdaptiveEQLive", "CMallocCounter", "AEQTestSupport"]),
     ]
 )

@@ -35,7 +35,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let model = try loadModel(path: model)
         guard let clipPath = BundledResources.demoClipPath else { throw CLIError("the bundled demo clip is missing") }
-        let clip = try loadPlanar(clipPath)
+        let clip = try AudioFileReader(path: clipPath).readAllPlanar()
         let fs = 44_100.0, frames = 512
         let warm = try model.termIndex("warm")
         var results: [(String, Stats)] = []
@@ -167,19 +167,4 @@ func time(_ body: () -> Void) -> Double {
     let t0 = now()
     body()
     return now() - t0
-}
-
-/// A whole (short) file as planar Float channels.
-func loadPlanar(_ path: String) throws -> [[Float]] {
-    let reader = try AudioFileReader(path: path)
-    let c = reader.channelCount
-    var planar = [[Float]](repeating: [], count: c)
-    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 4096 * c)
-    defer { buffer.deallocate() }
-    while true {
-        let n = reader.read(into: buffer, frames: 4096)
-        if n <= 0 { break }
-        for i in 0..<n { for ch in 0..<c { planar[ch].append(buffer[i * c + ch]) } }
-    }
-    return planar
 }

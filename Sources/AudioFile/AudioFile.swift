@@ -223,3 +223,23 @@ public func pathsReferToSameFile(_ a: String, _ b: String) -> Bool {
     if stat(a, &sa) == 0 && stat(b, &sb) == 0 { return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino }
     return (a as NSString).standardizingPath == (b as NSString).standardizingPath
 }
+
+extension AudioFileReader {
+    /// Reads the rest of the file into memory as planar channels. For short files (tests,
+    /// benchmarks, tools); renderers stream instead.
+    public func readAllPlanar() -> [[Float]] {
+        var planar = [[Float]](repeating: [], count: channelCount)
+        let chunk = 4096
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk * channelCount)
+        defer { buffer.deallocate() }
+        while true {
+            let n = read(into: buffer, frames: chunk)
+            if n <= 0 { break }
+            for c in 0..<channelCount {
+                planar[c].reserveCapacity(planar[c].count + n)
+                for i in 0..<n { planar[c].append(buffer[i * channelCount + c]) }
+            }
+        }
+        return planar
+    }
+}

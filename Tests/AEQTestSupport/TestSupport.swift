@@ -158,3 +158,45 @@ public func pearson(_ a: [Double], _ b: [Double]) -> Double {
     for (x, y) in zip(a, b) { sab += (x - ma) * (y - mb); saa += (x - ma) * (x - ma); sbb += (y - mb) * (y - mb) }
     return sab / max((saa * sbb).squareRoot(), 1e-30)
 }
+
+/// What a finished child process left behind.
+public struct ProcessResult {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+    /// True when the time limit ran out and the process was terminated.
+    public var timedOut: Bool
+}
+
+/// Runs `executable` (a path, or a name looked up on PATH) with a time limit. Output goes to
+/// files, so a chatty child can never block on a full pipe; stdin is /dev/null.
+public func runProcess(_ executable: String, _ arguments: [String], in folder: String? = nil,
+                       environment: [String: String] = [:], timeout: TimeInterval = 120) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
+    process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
+    if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
+    let stem = NSTemporaryDirectory() + "aeq-run-\(UUID().uuidString)"
+    FileManager.default.createFile(atPath: stem + ".out", contents: nil)
+    FileManager.default.createFile(atPath: stem + ".err", contents: nil)
+    defer {
+        try? FileManager.default.removeItem(atPath: stem + ".out")
+        try? FileManager.default.removeItem(atPath: stem + ".err")
+    }
+    process.standardOutput = FileHandle(forWritingAtPath: stem + ".out")
+    process.standardError = FileHandle(forWritingAtPath: stem + ".err")
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { usleep(5_000) }
+    let timedOut = process.isRunning
+    if timedOut { process.terminate() }
+    process.waitUntilExit()
+    let out = FileManager.default.contents(atPath: stem + ".out") ?? Data()
+    let err = FileManager.default.contents(atPath: stem + ".err") ?? Data()
+    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+                         stderr: String(decoding: err, as: UTF8.self), timedOut: timedOut)
+}

@@ -18,16 +18,7 @@ func requireModel() throws -> AdaptiveEQModel {
 
 /// The bundled demo clip (real recorded loops), planar.
 func demoClip() throws -> [[Float]] {
-    let reader = try AudioFileReader(path: try #require(BundledResources.demoClipPath))
-    var planar = [[Float]](repeating: [], count: reader.channelCount)
-    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 4096 * reader.channelCount)
-    defer { buffer.deallocate() }
-    while true {
-        let n = reader.read(into: buffer, frames: 4096)
-        if n <= 0 { break }
-        for i in 0..<n { for c in 0..<reader.channelCount { planar[c].append(buffer[i * reader.channelCount + c]) } }
-    }
-    return planar
+    try AudioFileReader(path: try #require(BundledResources.demoClipPath)).readAllPlanar()
 }
 
 /// Runs `engine` over planar audio in blocks; `between` is called at each block start with

@@ -10,39 +10,14 @@ let cliPath: String = {
     return here.appendingPathComponent("adaptive-eq").path
 }()
 
-struct CLIResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
+typealias CLIResult = ProcessResult
 
 /// Runs the CLI with a time limit (a hang is a failure, not a stuck suite).
 @discardableResult
 func runCLI(_ arguments: [String], in folder: String? = nil, timeout: TimeInterval = 120) throws -> CLIResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: cliPath)
-    process.arguments = arguments
-    if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
-    // Output goes to files: nothing to drain, so a chatty child can never block.
-    let stem = NSTemporaryDirectory() + "aeq-cli-\(UUID().uuidString)"
-    FileManager.default.createFile(atPath: stem + ".out", contents: nil)
-    FileManager.default.createFile(atPath: stem + ".err", contents: nil)
-    defer { try? FileManager.default.removeItem(atPath: stem + ".out"); try? FileManager.default.removeItem(atPath: stem + ".err") }
-    process.standardOutput = FileHandle(forWritingAtPath: stem + ".out")
-    process.standardError = FileHandle(forWritingAtPath: stem + ".err")
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(5_000) }
-    if process.isRunning {
-        process.terminate()
-        Issue.record("adaptive-eq \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
-    }
-    process.waitUntilExit()
-    let outData = FileManager.default.contents(atPath: stem + ".out") ?? Data()
-    let errData = FileManager.default.contents(atPath: stem + ".err") ?? Data()
-    return CLIResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                     stderr: String(decoding: errData, as: UTF8.self))
+    let r = try runProcess(cliPath, arguments, in: folder, timeout: timeout)
+    if r.timedOut { Issue.record("adaptive-eq \(arguments.joined(separator: " ")) did not finish within \(timeout) s") }
+    return r
 }
 
 /// Planar audio: channels × frames.
@@ -54,16 +29,7 @@ struct Audio {
 
 func readAudio(_ path: String) throws -> Audio {
     let reader = try AudioFileReader(path: path)
-    let c = reader.channelCount
-    var planar = [[Float]](repeating: [], count: c)
-    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 4096 * c)
-    defer { buffer.deallocate() }
-    while true {
-        let n = reader.read(into: buffer, frames: 4096)
-        if n <= 0 { break }
-        for i in 0..<n { for ch in 0..<c { planar[ch].append(buffer[i * c + ch]) } }
-    }
-    return Audio(sampleRate: reader.sampleRate, channels: planar)
+    return Audio(sampleRate: reader.sampleRate, channels: reader.readAllPlanar())
 }
 
 /// Writes a float WAV (so comparisons are exact).

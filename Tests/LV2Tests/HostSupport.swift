@@ -1,3 +1,4 @@
+import AEQTestSupport
 import AdaptiveEQ
 import AudioFile
 import EQDSP
@@ -21,41 +22,14 @@ let cliPath: String = {
         .appendingPathComponent("adaptive-eq").path
 }()
 
-struct RunResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
+typealias RunResult = ProcessResult
 
-/// Runs a program with a time limit; output is collected through files so a chatty child
-/// never blocks.
+/// Runs a program with a time limit (a hang is recorded as a failure).
 func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
          timeout: TimeInterval = 120) throws -> RunResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
-    process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
-    var env = ProcessInfo.processInfo.environment
-    for (k, v) in environment { env[k] = v }
-    process.environment = env
-    let stem = NSTemporaryDirectory() + "aeq-lv2test-\(UUID().uuidString)"
-    _ = FileManager.default.createFile(atPath: stem + ".out", contents: nil)
-    _ = FileManager.default.createFile(atPath: stem + ".err", contents: nil)
-    defer { try? FileManager.default.removeItem(atPath: stem + ".out"); try? FileManager.default.removeItem(atPath: stem + ".err") }
-    process.standardOutput = FileHandle(forWritingAtPath: stem + ".out")
-    process.standardError = FileHandle(forWritingAtPath: stem + ".err")
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(10_000) }
-    if process.isRunning {
-        process.terminate()
-        process.waitUntilExit()
-        Issue.record("\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
-    }
-    process.waitUntilExit()
-    return RunResult(status: process.terminationStatus,
-                     stdout: (try? String(contentsOfFile: stem + ".out", encoding: .utf8)) ?? "",
-                     stderr: (try? String(contentsOfFile: stem + ".err", encoding: .utf8)) ?? "")
+    let r = try runProcess(executable, arguments, environment: environment, timeout: timeout)
+    if r.timedOut { Issue.record("\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeout) s") }
+    return r
 }
 
 /// Folder holding `adaptive-eq.lv2`: $AEQ_LV2_BUNDLE, or the bundle `scripts/build-lv2.sh
