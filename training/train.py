@@ -13,9 +13,10 @@ Stages (each prints its timing):
      by gradient descent in the response domain -> EQ encoder -> latent refinement).
   3. Features: STFT power of 2.05-s windows of the corpus (build/train/features.npz).
   4. Audio encoder: windows coloured on the fly (power spectrum x |H|^2 of SAFE/random EQs),
-     target response = clean window's tonal deviation from the neutral reference (soft
-     limited to what the EQ can express) + response of the EQ; loss = level-free response
-     error of the frozen decoder's output + a latent cycle term.
+     target response = the coloured window's tonal deviation from the neutral reference
+     (clean deviation + EQ response; level-free, soft-limited, scaled); loss = level-free
+     response error of the frozen decoder's output + a pair term on two colourations of the
+     same window + a latent cycle term.
 Then training.export writes the model file, ONNX and goldens.
 """
 from __future__ import annotations
@@ -40,7 +41,7 @@ CORPUS = ROOT / "build" / "corpus"
 # own colouration is the deviation of its 1/3-octave-smoothed long-term spectrum from this
 # reference, level-free, soft-limited to +-SOFT_LIMIT_DB and scaled by OWN_SCALE. See REPORT.md
 # ("Neutral reference") for the measurements behind these values.
-NEUTRAL = dict(kind="pink", tilt_db_per_oct=-0.5, soft_limit_db=18.0, own_scale=0.8)
+NEUTRAL = dict(kind="pink", tilt_db_per_oct=-0.25, soft_limit_db=18.0, own_scale=0.9)
 
 
 def log(msg):
@@ -307,16 +308,32 @@ def sample_eqs(n, rng, safe_params):
     return p
 
 
-def train_audio_encoder(feats, dec, enc_eq, safe_params, steps, seed, batch=96, neutral=NEUTRAL, lr=2e-3,
-                        crop_frac=0.8, crop=88):
-    """The first crop_frac of the steps see random 88-frame crops (pooling cells then average 11
+def own_colouration_torch(Dc, neutral=NEUTRAL):
+    """own_colouration() in torch for the coloured windows' spectra [B, G] (dB)."""
+    ref = torch.tensor(neutral_reference_db(neutral), dtype=torch.float32)
+    d = Dc - ref
+    m = torch.tensor(dsp.REF_BAND, dtype=torch.float32)
+    d = d - (d * m).sum(-1, keepdim=True) / m.sum()
+    c = neutral["soft_limit_db"]
+    return neutral["own_scale"] * c * torch.tanh(d / c)
+
+
+def train_audio_encoder(feats, dec, enc_eq, safe_params, steps, seed, batch=64, neutral=NEUTRAL, lr=2e-3,
+                        crop_frac=0.8, crop=88, pair_weight=1.0, noise_frac=0.1):
+    """Target = own colouration of the *coloured* window (its smoothed spectrum = clean
+    spectrum + EQ response, relative to the reference, level-free, soft-limited, scaled): a
+    pure function of what the encoder hears. Each batch holds every window twice with two
+    different EQs; a pair term asks decoder(z1) - decoder(z2) to match target1 - target2
+    (content errors cancel, what remains is how well EQ changes are tracked).
+    The first crop_frac of the steps see random 88-frame crops (pooling cells then average 11
     instead of 22 frames; convolutions are local in time, so the features are the same) to
     halve the cost on a shared 2-core machine; the rest see the full 176 frames."""
     seed_all(seed + 1)
     rng = np.random.default_rng(seed + 1)
     tr = np.where(feats["train"])[0]
+    trn = np.where(feats["train"] & (feats["sources"] == "noise"))[0]
     P = torch.from_numpy(feats["P"])
-    own = torch.tensor(own_colouration(feats["D"], neutral), dtype=torch.float32)
+    D = torch.tensor(feats["D"], dtype=torch.float32)
     col = Colourer(feats["mel_mean"], feats["mel_std"])
     net = AudioEncoder()
     for p in list(dec.parameters()) + list(enc_eq.parameters()):
@@ -324,9 +341,13 @@ def train_audio_encoder(feats, dec, enc_eq, safe_params, steps, seed, batch=96, 
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.05)
     w = torch.tensor(dsp.GRID_W, dtype=torch.float32)
+    half = batch // 2
     t0 = time.time()
     for step in range(steps):
-        ii = torch.from_numpy(rng.choice(tr, batch))
+        ii = rng.choice(tr, half)
+        nn_ = rng.random(half) < noise_frac
+        ii[nn_] = rng.choice(trn, int(nn_.sum()))
+        ii = torch.from_numpy(np.concatenate([ii, ii]))
         eq = torch.tensor(sample_eqs(batch, rng, safe_params))
         gain = torch.tensor(rng.uniform(-30, 10, batch), dtype=torch.float32)
         with torch.no_grad():
@@ -335,18 +356,20 @@ def train_audio_encoder(feats, dec, enc_eq, safe_params, steps, seed, batch=96, 
                 t0c = int(rng.integers(0, dsp.FRAMES - crop + 1))
                 Pb = Pb[:, t0c:t0c + crop]
             X = col.norm(col.logmel(Pb, eq, gain))
-            target = own[ii] + dsp.torch_response_db(eq)
+            target = own_colouration_torch(D[ii] + dsp.torch_response_db(eq), neutral)
         z = net(X)
         pred = dsp.torch_response_db(dec(z))
         l_rec = wloss(pred, target, w, level_free=True)
+        l_pair = wloss(pred[:half] - pred[half:], target[:half] - target[half:], w, level_free=True)
         l_cyc = ((enc_eq(dec(z)) - z) ** 2).mean()
-        loss = l_rec + 0.3 * l_cyc
+        loss = l_rec + pair_weight * l_pair + 0.3 * l_cyc
         opt.zero_grad()
         loss.backward()
         opt.step()
         sched.step()
         if step % 100 == 0 or step == steps - 1:
-            log(f"audio {step:5d} rec {l_rec.item() ** 0.5:.2f} dB rms  cyc {l_cyc.item():.4f}  ({time.time() - t0:.0f}s)")
+            log(f"audio {step:5d} rec {l_rec.item() ** 0.5:.2f} dB rms  pair {l_pair.item() ** 0.5:.2f}  "
+                f"cyc {l_cyc.item():.4f}  ({time.time() - t0:.0f}s)")
     for p in list(dec.parameters()) + list(enc_eq.parameters()):
         p.requires_grad_(True)
     net.eval()
