@@ -7,10 +7,15 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-echo "installing: ${missing[*]}" >&2
-sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-# jackd2 asks about real-time priority; answer non-interactively.
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  # jackd2 asks about real-time priority; answer non-interactively.
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Python checks of the evaluation metrics and the model file (numpy/scipy/matplotlib/pytest;
+# no torch). pip is quiet when everything is already installed.
+here=$(cd "$(dirname "$0")/.." && pwd)
+python3 -m pip install -q --disable-pip-version-check -r "$here/eval/requirements.txt" 2>&1 | grep -v "Running pip as the 'root' user" >&2 || true
