@@ -319,7 +319,7 @@ def own_colouration_torch(Dc, neutral=NEUTRAL):
 
 
 def train_audio_encoder(feats, dec, enc_eq, safe_params, steps, seed, batch=64, neutral=NEUTRAL, lr=2e-3,
-                        crop_frac=0.8, crop=88, pair_weight=1.0, noise_frac=0.1):
+                        crop_frac=0.8, crop=88, pair_weight=1.0, noise_frac=0.1, net=None):
     """Target = own colouration of the *coloured* window (its smoothed spectrum = clean
     spectrum + EQ response, relative to the reference, level-free, soft-limited, scaled): a
     pure function of what the encoder hears. Each batch holds every window twice with two
@@ -335,7 +335,8 @@ def train_audio_encoder(feats, dec, enc_eq, safe_params, steps, seed, batch=64, 
     P = torch.from_numpy(feats["P"])
     D = torch.tensor(feats["D"], dtype=torch.float32)
     col = Colourer(feats["mel_mean"], feats["mel_std"])
-    net = AudioEncoder()
+    net = AudioEncoder() if net is None else net
+    net.train()
     for p in list(dec.parameters()) + list(enc_eq.parameters()):
         p.requires_grad_(False)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
@@ -387,12 +388,14 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--stop-after-terms", action="store_true")
+    ap.add_argument("--finetune-steps", type=int, default=0, help="optional phase B steps (full windows, pair x3); 0 = off, as shipped")
+    ap.add_argument("--resume-audio", action="store_true", help="skip phase A, start from build/train/model.pt")
     ap.add_argument("--reuse-eqae", action="store_true", help="reuse build/train/eqae.pt (stages 1-2)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.set_flush_denormal(True)
     if a.quick:
-        a.eq_steps, a.audio_steps = 800, 500
+        a.eq_steps, a.audio_steps, a.finetune_steps = 800, 500, 0
     t_all = time.time()
     BUILD.mkdir(parents=True, exist_ok=True)
     if not a.skip_corpus and not (CORPUS / "manifest.json").exists():
@@ -423,7 +426,17 @@ def main():
         extract_features(CORPUS, feat_path)
     feats = dict(np.load(feat_path))
     safe_params = np.array([r["params"] for r in safe_train])
-    net = train_audio_encoder(feats, dec, enc, safe_params, a.audio_steps, a.seed, batch=a.audio_batch)
+    if a.resume_audio:
+        net = AudioEncoder()
+        net.load_state_dict(torch.load(BUILD / "model.pt", weights_only=False)["audio"])
+        log("resuming the audio encoder from build/train/model.pt (phase A)")
+    else:
+        net = train_audio_encoder(feats, dec, enc, safe_params, a.audio_steps, a.seed, batch=a.audio_batch)
+    if a.finetune_steps > 0:
+        # phase B: full 176-frame windows, lower learning rate, stronger pair term (the
+        # phase-A encoder under-tracks EQ changes)
+        net = train_audio_encoder(feats, dec, enc, safe_params, a.finetune_steps, a.seed + 2, batch=a.audio_batch,
+                                  lr=5e-4, crop_frac=0.0, pair_weight=3.0, net=net)
     torch.save(dict(eq_encoder=enc.state_dict(), decoder=dec.state_dict(), audio=net.state_dict(),
                     mel_mean=feats["mel_mean"], mel_std=feats["mel_std"], terms=terms, neutral=NEUTRAL,
                     safe_val_ids=[r["id"] for r in safe_val], seed=a.seed, args=vars(a)), BUILD / "model.pt")
