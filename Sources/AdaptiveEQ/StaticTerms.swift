@@ -76,11 +76,12 @@ public func nearestWords(to word: String, in vocabulary: [String], limit: Int) -
 /// Levenshtein distance between two scalar sequences.
 func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
     if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
     var previous = Array(0...b.count)
     var row = [Int](repeating: 0, count: b.count + 1)
     for i in 1...a.count {
         row[0] = i
-        for j in 1...max(b.count, 1) where j <= b.count {
+        for j in 1...b.count {
             row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
         }
         swap(&previous, &row)
