@@ -181,6 +181,8 @@ public final class AudioFileWriter {
         handle = h
         // Integer outputs clip at full scale instead of wrapping around.
         sf_command(h, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
+        // No PEAK chunk in float files: many readers (scipy among them) warn about it.
+        sf_command(h, Int32(SFC_SET_ADD_PEAK_CHUNK), nil, Int32(SF_FALSE))
     }
 
     deinit {
