@@ -39,7 +39,9 @@ struct ProcessCommand: ParsableCommand {
     @Option(help: "Word to move the sound towards (see `adaptive-eq terms`).")
     var term: String?
 
-    @Option(help: "How far to move towards the word, 0 (no change) … 1.")
+    // Unconditional parsing so "--intensity -0.5" reaches the range check (and its clear
+    // message) instead of being taken for an unknown flag.
+    @Option(parsing: .unconditional, help: "How far to move towards the word, 0 (no change) … 1.")
     var intensity: Float = 0.7
 
     @Option(parsing: .unconditional, help: "Manual EQ: 13 comma-separated parameters (see below).")
