@@ -72,17 +72,14 @@ struct AnalyzeCommand: ParsableCommand {
         var timeline: [(seconds: Double, audio: EQSettings, target: EQSettings)] = []
         var seen = 0, framesDone = 0
         while true {
-            let got = reader.read(into: interleaved, frames: chunk)
+            let got = reader.readPlanar(into: planar, channelStride: chunk, frames: chunk, scratch: interleaved)
             if got <= 0 { break }
-            for c in 0..<channels {
-                pointers[c] = planar + c * got
-                for i in 0..<got { planar[c * got + i] = interleaved[i * channels + c] }
-            }
+            for c in 0..<channels { pointers[c] = planar + c * chunk }
             inputSpectrum.add(pointers, channels: channels, frames: got)
             var offset = 0
             while offset < got {
                 let n = min(512, got - offset)
-                for c in 0..<channels { pointers[c] = planar + c * got + offset }
+                for c in 0..<channels { pointers[c] = planar + c * chunk + offset }
                 engine.process(pointers, frameCount: n)
                 offset += n
                 framesDone += n
@@ -94,7 +91,7 @@ struct AnalyzeCommand: ParsableCommand {
                     timeline.append((Double(framesDone) / fs, engine.audioSettings, engine.targetSettings))
                 }
             }
-            for c in 0..<channels { pointers[c] = planar + c * got }
+            for c in 0..<channels { pointers[c] = planar + c * chunk }
             outputSpectrum.add(pointers, channels: channels, frames: got)
         }
         guard latents > 0 else { throw CLIError("'\(input)' is too short to analyse (needs about 0.1 s)") }

@@ -43,21 +43,17 @@ struct FileRenderer {
                                    enabled: showProgress)
         var total = 0
         while true {
-            let got = reader.read(into: interleaved, frames: chunk)
+            let got = reader.readPlanar(into: planar, channelStride: chunk, frames: chunk, scratch: interleaved)
             if got <= 0 { break }
-            for c in 0..<channels {
-                let dst = planar + c * got
-                for i in 0..<got { dst[i] = interleaved[i * channels + c] }
-            }
             var offset = 0
             while offset < got {
                 let n = min(blockSize, got - offset)
-                for c in 0..<channels { pointers[c] = planar + c * got + offset }
+                for c in 0..<channels { pointers[c] = planar + c * chunk + offset }
                 processor.process(pointers, frameCount: n)
                 offset += n
             }
             for c in 0..<channels {
-                let src = planar + c * got
+                let src = planar + c * chunk
                 for i in 0..<got { interleaved[i * channels + c] = src[i] }
             }
             try writer.write(interleaved, frames: got)

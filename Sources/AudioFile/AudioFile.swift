@@ -227,21 +227,34 @@ public func pathsReferToSameFile(_ a: String, _ b: String) -> Bool {
 }
 
 extension AudioFileReader {
+    /// Reads up to `frames` frames and de-interleaves them: channel `c` goes to
+    /// `planar + c * channelStride`. `scratch` must hold `frames * channelCount` samples.
+    /// Returns the number of frames read (0 at the end of the file).
+    public func readPlanar(into planar: UnsafeMutablePointer<Float>, channelStride: Int, frames: Int,
+                           scratch: UnsafeMutablePointer<Float>) -> Int {
+        let got = read(into: scratch, frames: frames)
+        for c in 0..<channelCount {
+            let destination = planar + c * channelStride
+            for i in 0..<max(got, 0) { destination[i] = scratch[i * channelCount + c] }
+        }
+        return got
+    }
+
     /// Reads the rest of the file into memory as planar channels. For short files (tests,
     /// benchmarks, tools); renderers stream instead.
     public func readAllPlanar() -> [[Float]] {
-        var planar = [[Float]](repeating: [], count: channelCount)
         let chunk = 4096
-        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk * channelCount)
-        defer { buffer.deallocate() }
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunk * channelCount)
+        let planar = UnsafeMutablePointer<Float>.allocate(capacity: chunk * channelCount)
+        defer { scratch.deallocate(); planar.deallocate() }
+        var channels = [[Float]](repeating: [], count: channelCount)
         while true {
-            let n = read(into: buffer, frames: chunk)
+            let n = readPlanar(into: planar, channelStride: chunk, frames: chunk, scratch: scratch)
             if n <= 0 { break }
             for c in 0..<channelCount {
-                planar[c].reserveCapacity(planar[c].count + n)
-                for i in 0..<n { planar[c].append(buffer[i * channelCount + c]) }
+                channels[c].append(contentsOf: UnsafeBufferPointer(start: planar + c * chunk, count: n))
             }
         }
-        return planar
+        return channels
     }
 }
