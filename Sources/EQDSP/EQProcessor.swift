@@ -54,14 +54,26 @@ public struct EQProcessor: ~Copyable {
     private let step: UnsafeMutablePointer<SVFCoefficients>
     // Per stage: the design the current ramp ends on (becomes `start` when it is reached).
     private let end: UnsafeMutablePointer<SVFCoefficients>
-    // The same, broadcast to SIMD lanes for the sample loop: 6 vectors per stage.
-    private let startLanes: UnsafeMutablePointer<SIMD4<Float>>
-    private let stepLanes: UnsafeMutablePointer<SIMD4<Float>>
     // Per pair (with `cancelsInversePairs`): the pair is exactly an identity this sub-block.
     private let pairIsIdentity: UnsafeMutablePointer<Bool>
-    // Per channel group (4 channels in SIMD lanes) and stage: integrator states.
+
+    // Lane layout of the sample loop. A SIMD vector holds 4 / `lanesPerStage` consecutive
+    // stages of one channel group (mono: 4 stages; stereo: 2 stages × 2 channels; 3–8
+    // channels: 1 stage × 4 channels per group). Stages past the end are identities.
+    private var lanesPerStage = 4
+    private var vectorCount = 1
+    // Per vector: the coefficients at the start of the sub-block and their per-sample step,
+    // lane by lane (6 vectors each: a1, a2, a3, m0, m1, m2).
+    private let startLanes: UnsafeMutablePointer<SIMD4<Float>>
+    private let stepLanes: UnsafeMutablePointer<SIMD4<Float>>
+    // Per vector: each lane's stage index, and the lanes whose pair is an identity now.
+    private let laneStage: UnsafeMutablePointer<SIMD4<Float>>
+    private let identityLanes: UnsafeMutablePointer<SIMDMask<SIMD4<Int32>>>
+    // Per channel group and vector: integrator states (ic1, ic2).
     private var state: UnsafeMutablePointer<SIMD4<Float>>
     private var stateCount = 0
+    // Per vector: its output and its input in the previous wavefront iteration.
+    private let pipe: UnsafeMutablePointer<SIMD4<Float>>
     private var phase = 0  // position inside the sub-block grid
     private var ramping = false
     private var smoothingCoefficient: Float = 1
@@ -77,8 +89,12 @@ public struct EQProcessor: ~Copyable {
         start = .allocate(capacity: max(stageCount, 1))
         step = .allocate(capacity: max(stageCount, 1))
         end = .allocate(capacity: max(stageCount, 1))
+        // At most one vector per stage (4 channels per group).
         startLanes = .allocate(capacity: 6 * max(stageCount, 1))
         stepLanes = .allocate(capacity: 6 * max(stageCount, 1))
+        laneStage = .allocate(capacity: max(stageCount, 1))
+        identityLanes = .allocate(capacity: max(stageCount, 1))
+        pipe = .allocate(capacity: 2 * max(stageCount, 1))
         pairIsIdentity = .allocate(capacity: max(stageCount / 2, 1))
         pairIsIdentity.initialize(repeating: false, count: max(stageCount / 2, 1))
         state = .allocate(capacity: 1)
@@ -91,8 +107,8 @@ public struct EQProcessor: ~Copyable {
             target[i] = flat
             start[i] = .identity
             step[i] = .zero
-            broadcast(i)
         }
+        layOutLanes()
     }
 
     /// The 5-band SAFE-DB layout: low shelf, three peaks, high shelf.
@@ -104,6 +120,7 @@ public struct EQProcessor: ~Copyable {
         kinds.deallocate(); current.deallocate(); target.deallocate()
         start.deallocate(); step.deallocate(); end.deallocate(); state.deallocate()
         startLanes.deallocate(); stepLanes.deallocate(); pairIsIdentity.deallocate()
+        laneStage.deallocate(); identityLanes.deallocate(); pipe.deallocate()
     }
 
     /// Sets sample rate and channel count and clears the state. Allocates; call it off the
@@ -113,15 +130,48 @@ public struct EQProcessor: ~Copyable {
         precondition(sampleRateHz.isFinite && sampleRateHz > 0, "sample rate must be positive")
         self.sampleRateHz = sampleRateHz
         self.channelCount = channelCount
+        for i in 0..<stageCount { start[i] = design(current[i], kinds[i]) }
+        layOutLanes()
         let groups = (channelCount + 3) / 4
         state.deallocate()
-        stateCount = groups * max(stageCount, 1) * 2
+        stateCount = groups * vectorCount * 2
         state = .allocate(capacity: stateCount)
         updateSmoothingCoefficient()
         reset()
-        for i in 0..<stageCount {
-            start[i] = design(current[i], kinds[i])
-            broadcast(i)
+    }
+
+    /// Chooses the lane layout for the channel count and fills the lane tables.
+    private mutating func layOutLanes() {
+        lanesPerStage = channelCount == 1 ? 1 : channelCount == 2 ? 2 : 4
+        let stagesPerVector = 4 / lanesPerStage
+        vectorCount = max(1, (stageCount + stagesPerVector - 1) / stagesPerVector)
+        let identity = SVFCoefficients.identity
+        for v in 0..<vectorCount {
+            let o = 6 * v
+            startLanes[o] = SIMD4(repeating: identity.a1); startLanes[o + 1] = SIMD4(repeating: identity.a2)
+            startLanes[o + 2] = SIMD4(repeating: identity.a3); startLanes[o + 3] = SIMD4(repeating: identity.m0)
+            startLanes[o + 4] = SIMD4(repeating: identity.m1); startLanes[o + 5] = SIMD4(repeating: identity.m2)
+            for c in 0..<6 { stepLanes[o + c] = .zero }
+            var stages = SIMD4<Float>.zero
+            for lane in 0..<4 { stages[lane] = Float(v * stagesPerVector + lane / lanesPerStage) }
+            laneStage[v] = stages
+        }
+        for i in 0..<stageCount { broadcast(i) }
+        updateIdentityLanes()
+    }
+
+    /// Marks the lanes of every pair's second stage while the pair is an identity.
+    private func updateIdentityLanes() {
+        let stagesPerVector = 4 / lanesPerStage
+        for v in 0..<vectorCount {
+            var mask = SIMDMask<SIMD4<Int32>>()
+            if cancelsInversePairs {
+                for lane in 0..<4 {
+                    let s = v * stagesPerVector + lane / lanesPerStage
+                    mask[lane] = s < stageCount && s & 1 == 1 && pairIsIdentity[s >> 1]
+                }
+            }
+            identityLanes[v] = mask
         }
     }
 
@@ -231,6 +281,7 @@ public struct EQProcessor: ~Copyable {
                 pairIsIdentity[p] = Self.mirrored(current[2 * p], current[2 * p + 1])
                     && Self.mirrored(target[2 * p], target[2 * p + 1])
             }
+            updateIdentityLanes()
         }
     }
 
@@ -239,15 +290,17 @@ public struct EQProcessor: ~Copyable {
         a[0] == -b[0] && a[1] == b[1] && a[2] == b[2]
     }
 
-    /// Copies stage `i`'s coefficients and ramp step into the broadcast lane vectors.
+    /// Copies stage `i`'s coefficients and ramp step into its lanes of the lane tables.
     private func broadcast(_ i: Int) {
-        let k = start[i], d = step[i], o = 6 * i
-        startLanes[o] = SIMD4(repeating: k.a1); startLanes[o + 1] = SIMD4(repeating: k.a2)
-        startLanes[o + 2] = SIMD4(repeating: k.a3); startLanes[o + 3] = SIMD4(repeating: k.m0)
-        startLanes[o + 4] = SIMD4(repeating: k.m1); startLanes[o + 5] = SIMD4(repeating: k.m2)
-        stepLanes[o] = SIMD4(repeating: d.a1); stepLanes[o + 1] = SIMD4(repeating: d.a2)
-        stepLanes[o + 2] = SIMD4(repeating: d.a3); stepLanes[o + 3] = SIMD4(repeating: d.m0)
-        stepLanes[o + 4] = SIMD4(repeating: d.m1); stepLanes[o + 5] = SIMD4(repeating: d.m2)
+        let k = start[i], d = step[i]
+        let stagesPerVector = 4 / lanesPerStage
+        let o = 6 * (i / stagesPerVector), firstLane = (i % stagesPerVector) * lanesPerStage
+        for lane in firstLane..<(firstLane + lanesPerStage) {
+            startLanes[o][lane] = k.a1; startLanes[o + 1][lane] = k.a2; startLanes[o + 2][lane] = k.a3
+            startLanes[o + 3][lane] = k.m0; startLanes[o + 4][lane] = k.m1; startLanes[o + 5][lane] = k.m2
+            stepLanes[o][lane] = d.a1; stepLanes[o + 1][lane] = d.a2; stepLanes[o + 2][lane] = d.a3
+            stepLanes[o + 3][lane] = d.m0; stepLanes[o + 4][lane] = d.m1; stepLanes[o + 5][lane] = d.m2
+        }
     }
 
     /// Ends a ramping sub-block exactly on the designed coefficients (no drift from steps).
@@ -261,72 +314,85 @@ public struct EQProcessor: ~Copyable {
     @inline(__always)
     private func runGroup(_ group: Int, channels: UnsafePointer<UnsafeMutablePointer<Float>>,
                           offset: Int, frames: Int) {
-        // Two copies of the loop, so the common steady state carries no ramp arithmetic.
-        if ramping {
-            runGroup(group, channels: channels, offset: offset, frames: frames, ramping: true)
-        } else {
-            runGroup(group, channels: channels, offset: offset, frames: frames, ramping: false)
+        // One specialised copy of the loop per lane layout, with and without ramp arithmetic.
+        switch (lanesPerStage, ramping) {
+        case (1, false): runGroup(group, channels, offset, frames, lanesPerStage: 1, ramping: false)
+        case (1, true): runGroup(group, channels, offset, frames, lanesPerStage: 1, ramping: true)
+        case (2, false): runGroup(group, channels, offset, frames, lanesPerStage: 2, ramping: false)
+        case (2, true): runGroup(group, channels, offset, frames, lanesPerStage: 2, ramping: true)
+        case (_, false): runGroup(group, channels, offset, frames, lanesPerStage: 4, ramping: false)
+        case (_, true): runGroup(group, channels, offset, frames, lanesPerStage: 4, ramping: true)
         }
     }
 
+    /// Runs `frames` samples of one channel group through the chain as a wavefront: in
+    /// iteration `i`, stage `s` filters sample `i − s`. The stages of one iteration are then
+    /// independent of each other (each takes what the stage before it produced one iteration
+    /// earlier), so the processor works on all of them at once instead of waiting for each
+    /// filter's result before starting the next — and with fewer than four channels, several
+    /// stages share one SIMD vector. The first and last `S − 1` iterations of a run fill and
+    /// drain the wavefront with the idle stages' states held; every sample still leaves
+    /// within the call, so no latency is added, and each stage sees exactly the samples and
+    /// coefficients it would in a plain stage-by-stage loop.
     @inline(__always)
-    private func runGroup(_ group: Int, channels: UnsafePointer<UnsafeMutablePointer<Float>>,
-                          offset: Int, frames: Int, ramping: Bool) {
-        // Everything the loop touches is copied to locals first.
-        let stages = stageCount, kinds = self.kinds, pairIsIdentity = self.pairIsIdentity
-        let k = UnsafePointer(startLanes), d = UnsafePointer(stepLanes)
-        let pairs = cancelsInversePairs
+    private func runGroup(_ group: Int, _ channels: UnsafePointer<UnsafeMutablePointer<Float>>,
+                          _ offset: Int, _ frames: Int, lanesPerStage w: Int, ramping: Bool) {
         let first = group &* 4
         let lanes = min(4, channelCount &- first)
-        let st = state + group &* stages &* 2
         let c0 = channels[first] + offset
         let c1 = lanes > 1 ? channels[first &+ 1] + offset : c0
         let c2 = lanes > 2 ? channels[first &+ 2] + offset : c0
         let c3 = lanes > 3 ? channels[first &+ 3] + offset : c0
+        let vectors = vectorCount
+        let wave = Wavefront(start: startLanes, step: stepLanes, state: state + group &* vectors &* 2,
+                             outputs: pipe, inputs: pipe + vectors, laneStage: laneStage,
+                             identity: identityLanes, vectors: vectors, pairs: cancelsInversePairs,
+                             startPhase: Float(phase), frames: Float(frames))
+        wave.outputs.update(repeating: .zero, count: 2 &* vectors)
+        let last = vectors &* (4 / w) &- 1   // index of the last (possibly padding) stage
+        let total = frames &+ last
         let limit = SIMD4<Float>(repeating: 10_000)
-        let startPhase = Float(phase)
-        for j in 0..<frames {
-            var x = SIMD4<Float>(c0[j], c1[j], c2[j], c3[j])
+
+        @inline(__always) func input(_ i: Int) -> SIMD4<Float> {
+            // The new samples sit in the top lanes, where the first vector takes its input from.
+            var x: SIMD4<Float>
+            switch w {
+            case 1: x = SIMD4(0, 0, 0, c0[i])
+            case 2: x = SIMD4(0, 0, c0[i], c1[i])
+            default: x = SIMD4(c0[i], c1[i], c2[i], c3[i])
+            }
             // NaN/Inf in → silence; absurd levels clamped so the states stay finite.
             // (Masks rather than `clamp`, which is not inlined for SIMD types.)
             x.replace(with: 0, where: (x - x) .!= SIMD4<Float>.zero)
             x.replace(with: limit, where: x .> limit)
             x.replace(with: -limit, where: x .< -limit)
-            let t = SIMD4<Float>(repeating: startPhase + Float(j))
-            var pairInput = x
-            var s = 0
-            while s < stages {
-                if pairs && s & 1 == 0 { pairInput = x }
-                let o = s &* 6, p = st + s &* 2
-                var a1 = k[o], a2 = k[o &+ 1], a3 = k[o &+ 2], m1 = k[o &+ 4]
-                if ramping {
-                    a1 += d[o] * t; a2 += d[o &+ 1] * t; a3 += d[o &+ 2] * t; m1 += d[o &+ 4] * t
-                }
-                let ic1 = p[0], ic2 = p[1]
-                let v3 = x - ic2
-                let v1 = a1 * ic1 + a2 * v3
-                let v2 = ic2 + a2 * ic1 + a3 * v3
-                p[0] = v1 + v1 - ic1
-                p[1] = v2 + v2 - ic2
-                switch kinds[s] {
-                case .peaking:
-                    x = x + m1 * v1
-                case .lowShelf:
-                    var m2 = k[o &+ 5]
-                    if ramping { m2 += d[o &+ 5] * t }
-                    x = x + m1 * v1 + m2 * v2
-                case .highShelf:
-                    var m0 = k[o &+ 3], m2 = k[o &+ 5]
-                    if ramping { m0 += d[o &+ 3] * t; m2 += d[o &+ 5] * t }
-                    x = m0 * x + m1 * v1 + m2 * v2
-                }
-                if pairs && s & 1 == 1 && pairIsIdentity[s >> 1] { x = pairInput }
-                s &+= 1
+            return x
+        }
+        @inline(__always) func output(_ y: SIMD4<Float>, _ j: Int) {
+            switch w {
+            case 1: c0[j] = y[3]
+            case 2: c0[j] = y[2]; c1[j] = y[3]
+            default:
+                c0[j] = y[0]
+                if lanes > 1 { c1[j] = y[1] }
+                if lanes > 2 { c2[j] = y[2] }
+                if lanes > 3 { c3[j] = y[3] }
             }
-            c0[j] = x[0]
-            if lanes > 1 { c1[j] = x[1] }
-            if lanes > 2 { c2[j] = x[2] }
-            if lanes > 3 { c3[j] = x[3] }
+        }
+
+        var i = 0
+        let fill = min(last, total)
+        while i < fill {  // filling: later stages idle
+            _ = wave.iterate(i, feed: i < frames ? input(i) : .zero, lanesPerStage: w, ramping: ramping, masked: true)
+            i &+= 1
+        }
+        while i < frames {  // every stage busy
+            output(wave.iterate(i, feed: input(i), lanesPerStage: w, ramping: ramping, masked: false), i &- last)
+            i &+= 1
+        }
+        while i < total {  // draining: earlier stages idle
+            output(wave.iterate(i, feed: .zero, lanesPerStage: w, ramping: ramping, masked: true), i &- last)
+            i &+= 1
         }
     }
 
@@ -340,6 +406,81 @@ public struct EQProcessor: ~Copyable {
             if !(v.x.isFinite && v.y.isFinite && v.z.isFinite && v.w.isFinite) { v = .zero }
             state[i] = v
         }
+    }
+}
+
+/// The sample loop's view of one channel group: plain pointers into the processor's tables, so
+/// the loop touches no reference counts. `iterate` advances every stage by one sample.
+private struct Wavefront {
+    let start: UnsafePointer<SIMD4<Float>>
+    let step: UnsafePointer<SIMD4<Float>>
+    let state: UnsafeMutablePointer<SIMD4<Float>>
+    let outputs: UnsafeMutablePointer<SIMD4<Float>>
+    let inputs: UnsafeMutablePointer<SIMD4<Float>>
+    let laneStage: UnsafePointer<SIMD4<Float>>
+    let identity: UnsafePointer<SIMDMask<SIMD4<Int32>>>
+    let vectors: Int
+    let pairs: Bool
+    let startPhase: Float
+    let frames: Float
+
+    /// One iteration: every stage filters the sample the stage before it produced in the
+    /// previous iteration (the first stage takes `feed`'s top lanes). With `masked`, stages
+    /// whose sample lies outside the run keep their state. Returns the last vector's output.
+    @inline(__always)
+    func iterate(_ i: Int, feed: SIMD4<Float>, lanesPerStage w: Int, ramping: Bool, masked: Bool) -> SIMD4<Float> {
+        let index = Float(i)
+        // From the last vector down, so each reads its neighbour's previous output before
+        // that is overwritten.
+        var v = vectors &- 1
+        while v >= 0 {
+            let below = v == 0 ? feed : outputs[v &- 1], own = outputs[v]
+            let x: SIMD4<Float>
+            switch w {
+            case 1: x = SIMD4(below[3], own[0], own[1], own[2])
+            case 2: x = SIMD4(below[2], below[3], own[0], own[1])
+            default: x = below
+            }
+            let o = v &* 6
+            var a1 = start[o], a2 = start[o &+ 1], a3 = start[o &+ 2]
+            var m0 = start[o &+ 3], m1 = start[o &+ 4], m2 = start[o &+ 5]
+            // Each lane's sample in the run: its stage is that many samples behind.
+            let sample = index - laneStage[v]
+            if ramping {
+                let t = startPhase + sample
+                a1 += step[o] * t; a2 += step[o &+ 1] * t; a3 += step[o &+ 2] * t
+                m0 += step[o &+ 3] * t; m1 += step[o &+ 4] * t; m2 += step[o &+ 5] * t
+            }
+            let p = state + v &* 2
+            let ic1 = p[0], ic2 = p[1]
+            let v3 = x - ic2
+            let v1 = a1 * ic1 + a2 * v3
+            let v2 = ic2 + a2 * ic1 + a3 * v3
+            var next1 = v1 + v1 - ic1, next2 = v2 + v2 - ic2
+            var y = m0 * x + m1 * v1 + m2 * v2
+            if masked {
+                let idle = (sample .< 0) .| (sample .>= frames)
+                next1.replace(with: ic1, where: idle)
+                next2.replace(with: ic2, where: idle)
+            }
+            p[0] = next1
+            p[1] = next2
+            if pairs {
+                // A pair that is an identity passes on the input its first stage took one
+                // iteration earlier: the same sample its second stage is on now.
+                let pairInput: SIMD4<Float>
+                switch w {
+                case 1: let e = inputs[v]; pairInput = SIMD4(e[0], e[0], e[2], e[2])
+                case 2: let e = inputs[v]; pairInput = SIMD4(e[0], e[1], e[0], e[1])
+                default: pairInput = v > 0 ? inputs[v &- 1] : .zero
+                }
+                y.replace(with: pairInput, where: identity[v])
+                inputs[v] = x
+            }
+            outputs[v] = y
+            v &-= 1
+        }
+        return outputs[vectors &- 1]
     }
 }
 
