@@ -69,6 +69,8 @@ public struct EQProcessor: ~Copyable {
     // Per vector: each lane's stage index, and the lanes whose pair is an identity now.
     private let laneStage: UnsafeMutablePointer<SIMD4<Float>>
     private let identityLanes: UnsafeMutablePointer<SIMDMask<SIMD4<Int32>>>
+    // Per vector: what its stages' output mix needs (see `OutputMix`).
+    private let mixes: UnsafeMutablePointer<OutputMix>
     // Per channel group and vector: integrator states (ic1, ic2).
     private var state: UnsafeMutablePointer<SIMD4<Float>>
     private var stateCount = 0
@@ -94,6 +96,7 @@ public struct EQProcessor: ~Copyable {
         stepLanes = .allocate(capacity: 6 * max(stageCount, 1))
         laneStage = .allocate(capacity: max(stageCount, 1))
         identityLanes = .allocate(capacity: max(stageCount, 1))
+        mixes = .allocate(capacity: max(stageCount, 1))
         pipe = .allocate(capacity: 2 * max(stageCount, 1))
         pairIsIdentity = .allocate(capacity: max(stageCount / 2, 1))
         pairIsIdentity.initialize(repeating: false, count: max(stageCount / 2, 1))
@@ -120,7 +123,7 @@ public struct EQProcessor: ~Copyable {
         kinds.deallocate(); current.deallocate(); target.deallocate()
         start.deallocate(); step.deallocate(); end.deallocate(); state.deallocate()
         startLanes.deallocate(); stepLanes.deallocate(); pairIsIdentity.deallocate()
-        laneStage.deallocate(); identityLanes.deallocate(); pipe.deallocate()
+        laneStage.deallocate(); identityLanes.deallocate(); pipe.deallocate(); mixes.deallocate()
     }
 
     /// Sets sample rate and channel count and clears the state. Allocates; call it off the
@@ -155,6 +158,9 @@ public struct EQProcessor: ~Copyable {
             var stages = SIMD4<Float>.zero
             for lane in 0..<4 { stages[lane] = Float(v * stagesPerVector + lane / lanesPerStage) }
             laneStage[v] = stages
+            let first = v * stagesPerVector, kindsHere = (first..<min(first + stagesPerVector, stageCount)).map { kinds[$0] }
+            mixes[v] = kindsHere.allSatisfy { $0 == .peaking } ? .peaking
+                : kindsHere.contains(.highShelf) ? .general : .unitDirect
         }
         for i in 0..<stageCount { broadcast(i) }
         updateIdentityLanes()
@@ -314,14 +320,15 @@ public struct EQProcessor: ~Copyable {
     @inline(__always)
     private func runGroup(_ group: Int, channels: UnsafePointer<UnsafeMutablePointer<Float>>,
                           offset: Int, frames: Int) {
-        // One specialised copy of the loop per lane layout, with and without ramp arithmetic.
+        // One specialised copy of the loop per lane layout, with and without ramp arithmetic
+        // (generic parameters, so the compiler folds both into constants).
         switch (lanesPerStage, ramping) {
-        case (1, false): runGroup(group, channels, offset, frames, lanesPerStage: 1, ramping: false)
-        case (1, true): runGroup(group, channels, offset, frames, lanesPerStage: 1, ramping: true)
-        case (2, false): runGroup(group, channels, offset, frames, lanesPerStage: 2, ramping: false)
-        case (2, true): runGroup(group, channels, offset, frames, lanesPerStage: 2, ramping: true)
-        case (_, false): runGroup(group, channels, offset, frames, lanesPerStage: 4, ramping: false)
-        case (_, true): runGroup(group, channels, offset, frames, lanesPerStage: 4, ramping: true)
+        case (1, false): runGroup(group, channels, offset, frames, OneLane.self, Steady.self)
+        case (1, true): runGroup(group, channels, offset, frames, OneLane.self, Ramping.self)
+        case (2, false): runGroup(group, channels, offset, frames, TwoLanes.self, Steady.self)
+        case (2, true): runGroup(group, channels, offset, frames, TwoLanes.self, Ramping.self)
+        case (_, false): runGroup(group, channels, offset, frames, FourLanes.self, Steady.self)
+        case (_, true): runGroup(group, channels, offset, frames, FourLanes.self, Ramping.self)
         }
     }
 
@@ -334,9 +341,11 @@ public struct EQProcessor: ~Copyable {
     /// drain the wavefront with the idle stages' states held; every sample still leaves
     /// within the call, so no latency is added, and each stage sees exactly the samples and
     /// coefficients it would in a plain stage-by-stage loop.
-    @inline(__always)
-    private func runGroup(_ group: Int, _ channels: UnsafePointer<UnsafeMutablePointer<Float>>,
-                          _ offset: Int, _ frames: Int, lanesPerStage w: Int, ramping: Bool) {
+    private func runGroup<Lanes: LaneCount, Ramp: RampMode>(
+        _ group: Int, _ channels: UnsafePointer<UnsafeMutablePointer<Float>>, _ offset: Int, _ frames: Int,
+        _: Lanes.Type, _: Ramp.Type
+    ) {
+        let w = Lanes.lanesPerStage, ramping = Ramp.ramping
         let first = group &* 4
         let lanes = min(4, channelCount &- first)
         let c0 = channels[first] + offset
@@ -346,7 +355,7 @@ public struct EQProcessor: ~Copyable {
         let vectors = vectorCount
         let wave = Wavefront(start: startLanes, step: stepLanes, state: state + group &* vectors &* 2,
                              outputs: pipe, inputs: pipe + vectors, laneStage: laneStage,
-                             identity: identityLanes, vectors: vectors, pairs: cancelsInversePairs,
+                             identity: identityLanes, mixes: mixes, vectors: vectors, pairs: cancelsInversePairs,
                              startPhase: Float(phase), frames: Float(frames))
         wave.outputs.update(repeating: .zero, count: 2 &* vectors)
         let last = vectors &* (4 / w) &- 1   // index of the last (possibly padding) stage
@@ -380,18 +389,13 @@ public struct EQProcessor: ~Copyable {
             }
         }
 
+        // Iterations before `last` fill the wavefront and those from `frames` on drain it:
+        // there some stages are idle and keep their state.
         var i = 0
-        let fill = min(last, total)
-        while i < fill {  // filling: later stages idle
-            _ = wave.iterate(i, feed: i < frames ? input(i) : .zero, lanesPerStage: w, ramping: ramping, masked: true)
-            i &+= 1
-        }
-        while i < frames {  // every stage busy
-            output(wave.iterate(i, feed: input(i), lanesPerStage: w, ramping: ramping, masked: false), i &- last)
-            i &+= 1
-        }
-        while i < total {  // draining: earlier stages idle
-            output(wave.iterate(i, feed: .zero, lanesPerStage: w, ramping: ramping, masked: true), i &- last)
+        while i < total {
+            let masked = i < last || i >= frames
+            let y = wave.iterate(i, feed: i < frames ? input(i) : .zero, Lanes.self, Ramp.self, masked: masked)
+            if i >= last { output(y, i &- last) }
             i &+= 1
         }
     }
@@ -409,6 +413,20 @@ public struct EQProcessor: ~Copyable {
     }
 }
 
+/// How a vector's stages mix their filter outputs, `y = m0·x + m1·v1 + m2·v2`. Peaking
+/// filters have m0 = 1 and m2 = 0, low shelves m0 = 1 (and identity padding fits both), so
+/// vectors made only of those skip the terms that cannot change.
+private enum OutputMix { case peaking, unitDirect, general }
+
+// Compile-time switches for the specialised copies of the sample loop.
+private protocol LaneCount { static var lanesPerStage: Int { get } }
+private enum OneLane: LaneCount { static var lanesPerStage: Int { 1 } }
+private enum TwoLanes: LaneCount { static var lanesPerStage: Int { 2 } }
+private enum FourLanes: LaneCount { static var lanesPerStage: Int { 4 } }
+private protocol RampMode { static var ramping: Bool { get } }
+private enum Steady: RampMode { static var ramping: Bool { false } }
+private enum Ramping: RampMode { static var ramping: Bool { true } }
+
 /// The sample loop's view of one channel group: plain pointers into the processor's tables, so
 /// the loop touches no reference counts. `iterate` advances every stage by one sample.
 private struct Wavefront {
@@ -419,6 +437,7 @@ private struct Wavefront {
     let inputs: UnsafeMutablePointer<SIMD4<Float>>
     let laneStage: UnsafePointer<SIMD4<Float>>
     let identity: UnsafePointer<SIMDMask<SIMD4<Int32>>>
+    let mixes: UnsafePointer<OutputMix>
     let vectors: Int
     let pairs: Bool
     let startPhase: Float
@@ -428,7 +447,9 @@ private struct Wavefront {
     /// previous iteration (the first stage takes `feed`'s top lanes). With `masked`, stages
     /// whose sample lies outside the run keep their state. Returns the last vector's output.
     @inline(__always)
-    func iterate(_ i: Int, feed: SIMD4<Float>, lanesPerStage w: Int, ramping: Bool, masked: Bool) -> SIMD4<Float> {
+    func iterate<Lanes: LaneCount, Ramp: RampMode>(_ i: Int, feed: SIMD4<Float>, _: Lanes.Type, _: Ramp.Type,
+                                                   masked: Bool) -> SIMD4<Float> {
+        let w = Lanes.lanesPerStage, ramping = Ramp.ramping
         let index = Float(i)
         // From the last vector down, so each reads its neighbour's previous output before
         // that is overwritten.
@@ -441,15 +462,13 @@ private struct Wavefront {
             case 2: x = SIMD4(below[2], below[3], own[0], own[1])
             default: x = below
             }
-            let o = v &* 6
-            var a1 = start[o], a2 = start[o &+ 1], a3 = start[o &+ 2]
-            var m0 = start[o &+ 3], m1 = start[o &+ 4], m2 = start[o &+ 5]
+            let o = v &* 6, mix = mixes[v]
+            var a1 = start[o], a2 = start[o &+ 1], a3 = start[o &+ 2], m1 = start[o &+ 4]
             // Each lane's sample in the run: its stage is that many samples behind.
             let sample = index - laneStage[v]
+            let t = startPhase + sample
             if ramping {
-                let t = startPhase + sample
-                a1 += step[o] * t; a2 += step[o &+ 1] * t; a3 += step[o &+ 2] * t
-                m0 += step[o &+ 3] * t; m1 += step[o &+ 4] * t; m2 += step[o &+ 5] * t
+                a1 += step[o] * t; a2 += step[o &+ 1] * t; a3 += step[o &+ 2] * t; m1 += step[o &+ 4] * t
             }
             let p = state + v &* 2
             let ic1 = p[0], ic2 = p[1]
@@ -457,7 +476,19 @@ private struct Wavefront {
             let v1 = a1 * ic1 + a2 * v3
             let v2 = ic2 + a2 * ic1 + a3 * v3
             var next1 = v1 + v1 - ic1, next2 = v2 + v2 - ic2
-            var y = m0 * x + m1 * v1 + m2 * v2
+            var y: SIMD4<Float>
+            switch mix {
+            case .peaking:
+                y = x + m1 * v1
+            case .unitDirect:
+                var m2 = start[o &+ 5]
+                if ramping { m2 += step[o &+ 5] * t }
+                y = x + m1 * v1 + m2 * v2
+            case .general:
+                var m0 = start[o &+ 3], m2 = start[o &+ 5]
+                if ramping { m0 += step[o &+ 3] * t; m2 += step[o &+ 5] * t }
+                y = m0 * x + m1 * v1 + m2 * v2
+            }
             if masked {
                 let idle = (sample .< 0) .| (sample .>= frames)
                 next1.replace(with: ic1, where: idle)
