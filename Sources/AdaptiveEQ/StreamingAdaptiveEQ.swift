@@ -87,6 +87,9 @@ public struct StreamingAdaptiveEQ: ~Copyable {
     static let stageKinds: [FilterKind] = [.lowShelf, .lowShelf, .peaking, .peaking, .peaking, .peaking,
                                           .peaking, .peaking, .highShelf, .highShelf]
 
+    /// How the engine schedules its encoder's work (see `StreamingAudioEncoder.init`).
+    public static let eagerColumnParity: Int? = nil
+
     public init(model: AdaptiveEQModel, target: AdaptiveTarget) {
         self.model = model
         self.target = target
@@ -94,7 +97,11 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         equaliser.smoothingTimeMilliseconds = ControlParameter.smoothingTime.defaultValue
         let analyzer = LogMelAnalyzer(configuration: model.melConfiguration, sampleRateHz: 44_100)
         mel = MelRing(analyzer: analyzer, capacity: 64)
-        encoder = StreamingAudioEncoder(weights: model.encoder, frameCount: model.frameCount)
+        // Encoder columns are computed in the analysing block, not as frames arrive: the
+        // blocks in between then carry only the EQ and one mel frame (the same work per
+        // analysis period, the same result; only the block it lands in moves).
+        encoder = StreamingAudioEncoder(weights: model.encoder, frameCount: model.frameCount,
+                                        eagerColumnParity: Self.eagerColumnParity)
         decoder = EQDecoder(weights: model.decoder)
         zAudio = .allocate(capacity: model.latentCount)
         zAudio.initialize(repeating: 0, count: model.latentCount)

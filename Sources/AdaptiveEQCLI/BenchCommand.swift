@@ -54,7 +54,8 @@ struct BenchCommand: ParsableCommand {
 
         // analysis: 4 new frames (mel + append) + encode, on a full window.
         let ring = MelRing(analyzer: analyzer, capacity: 64)
-        let encoder = StreamingAudioEncoder(weights: model.encoder, frameCount: model.frameCount)
+        let encoder = StreamingAudioEncoder(weights: model.encoder, frameCount: model.frameCount,
+                                            eagerColumnParity: StreamingAdaptiveEQ.eagerColumnParity)
         let z = UnsafeMutablePointer<Float>.allocate(capacity: model.latentCount)
         let hopBuffer = UnsafeMutablePointer<Float>.allocate(capacity: 4 * analyzer.hopSize)
         defer { z.deallocate(); hopBuffer.deallocate() }
