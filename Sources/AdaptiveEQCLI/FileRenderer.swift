@@ -11,6 +11,8 @@ struct FileRenderer {
     var blockSize: Int
     var overwrite: Bool
     var showProgress: Bool
+    /// Applied after processing (0 dB leaves samples untouched, so nulls stay exact).
+    var outputGainDecibels: Float = 0
 
     /// Opens the input and checks the output path before any processing starts.
     func openInput() throws -> AudioFileReader {
@@ -27,9 +29,29 @@ struct FileRenderer {
         return reader
     }
 
-    /// Renders `reader` through `processor`; returns the number of frames written.
+    /// What a render wrote, for the headroom report.
+    struct Summary {
+        var frames = 0
+        /// Largest absolute sample written (before any clipping by the file format).
+        var peak: Float = 0
+        /// Samples beyond full scale; integer formats clip them.
+        var samplesOverFullScale = 0
+        var writesFloat = false
+
+        /// One warning line when the output went over full scale, else nil.
+        var headroomWarning: String? {
+            guard samplesOverFullScale > 0 else { return nil }
+            let over = 20 * log10(Double(peak))
+            let fix = "lower --output-gain-db by at least \(String(format: "%.1f", (over * 10).rounded(.up) / 10)) dB"
+            return writesFloat
+                ? "warning: output peaks at \(String(format: "%+.1f", over)) dBFS (\(samplesOverFullScale) samples over full scale, kept in the float file); \(fix) before converting to fixed point"
+                : "warning: \(samplesOverFullScale) samples clipped at full scale (peak \(String(format: "%+.1f", over)) dBFS before clipping); \(fix) or write a float WAV"
+        }
+    }
+
+    /// Renders `reader` through `processor`.
     @discardableResult
-    func render<P: AudioBlockProcessor & ~Copyable>(_ reader: AudioFileReader, through processor: inout P) throws -> Int {
+    func render<P: AudioBlockProcessor & ~Copyable>(_ reader: AudioFileReader, through processor: inout P) throws -> Summary {
         let writer = try AudioFileWriter(path: outputPath, sampleRate: reader.sampleRate,
                                          channelCount: reader.channelCount, like: reader.format,
                                          overwrite: overwrite)
@@ -41,6 +63,8 @@ struct FileRenderer {
         defer { interleaved.deallocate(); planar.deallocate(); pointers.deallocate() }
         var progress = ProgressBar(totalFrames: reader.frameCount, sampleRate: reader.sampleRate,
                                    enabled: showProgress)
+        var summary = Summary(writesFloat: writer.writesFloat)
+        let gain = outputGainDecibels == 0 ? 1 : powf(10, outputGainDecibels / 20)
         var total = 0
         while true {
             let got = reader.readPlanar(into: planar, channelStride: chunk, frames: chunk, scratch: interleaved)
@@ -54,7 +78,13 @@ struct FileRenderer {
             }
             for c in 0..<channels {
                 let src = planar + c * chunk
-                for i in 0..<got { interleaved[i * channels + c] = src[i] }
+                for i in 0..<got {
+                    let v = src[i] * gain
+                    let magnitude = abs(v)
+                    if magnitude > 1 { summary.samplesOverFullScale += 1 }
+                    summary.peak = max(summary.peak, magnitude)
+                    interleaved[i * channels + c] = v
+                }
             }
             try writer.write(interleaved, frames: got)
             total += got
@@ -62,7 +92,8 @@ struct FileRenderer {
         }
         progress.finish()
         try writer.finish()
-        return total
+        summary.frames = total
+        return summary
     }
 }
 

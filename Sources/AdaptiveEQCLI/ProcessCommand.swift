@@ -62,6 +62,10 @@ struct ProcessCommand: ParsableCommand {
     @Option(name: .customLong("smoothing-ms"), help: "Time constant of EQ glides in ms.")
     var smoothingMilliseconds: Float = ControlParameter.smoothingTime.defaultValue
 
+    @Option(name: .customLong("output-gain-db"), parsing: .unconditional,
+            help: "Gain after the EQ in dB (e.g. -6 to keep strong boosts below full scale).")
+    var outputGainDecibels: Float = ControlParameter.outputGain.defaultValue
+
     @Option(help: "Model file to use instead of the bundled one.")
     var model: String?
 
@@ -77,7 +81,7 @@ struct ProcessCommand: ParsableCommand {
             throw CLIError("--intensity must be between 0 and 1, got \(intensity)")
         }
         for (parameter, value) in [(ControlParameter.blend, blend), (.analysisInterval, analysisMilliseconds),
-                                   (.smoothingTime, smoothingMilliseconds)] {
+                                   (.smoothingTime, smoothingMilliseconds), (.outputGain, outputGainDecibels)] {
             guard value.isFinite, parameter.range.contains(value) else {
                 throw CLIError("--\(parameter.symbol.replacingOccurrences(of: "_", with: "-")) must be \(parameter.range.lowerBound)…\(parameter.range.upperBound), got \(value)")
             }
@@ -91,7 +95,7 @@ struct ProcessCommand: ParsableCommand {
 
     func run() throws {
         let renderer = FileRenderer(inputPath: input, outputPath: output, blockSize: blockSize,
-                                    overwrite: force, showProgress: true)
+                                    overwrite: force, showProgress: true, outputGainDecibels: outputGainDecibels)
         if let eq {
             let settings = try parseManualEQ(eq)
             try renderStatic(settings, renderer)
@@ -112,7 +116,14 @@ struct ProcessCommand: ParsableCommand {
             engine.analysisIntervalMilliseconds = analysisMilliseconds
             engine.smoothingTimeMilliseconds = smoothingMilliseconds
             engine.prepare(sampleRateHz: Double(reader.sampleRate), channelCount: reader.channelCount)
-            try renderer.render(reader, through: &engine)
+            report(try renderer.render(reader, through: &engine))
+        }
+    }
+
+    /// Output over full scale is worth one line on stderr; the file is written either way.
+    private func report(_ summary: FileRenderer.Summary) {
+        if let warning = summary.headroomWarning {
+            FileHandle.standardError.write("adaptive-eq: \(warning)\n".data(using: .utf8)!)
         }
     }
 
@@ -123,7 +134,7 @@ struct ProcessCommand: ParsableCommand {
         processor.smoothingTimeMilliseconds = smoothingMilliseconds
         processor.setTargets(settings)
         processor.snapToTargets()
-        try renderer.render(reader, through: &processor)
+        report(try renderer.render(reader, through: &processor))
     }
 }
 

@@ -134,6 +134,8 @@ public final class AudioFileReader {
 public final class AudioFileWriter {
     public let path: String
     public let channelCount: Int
+    /// True when samples are stored as floating point (no clipping at full scale).
+    public let writesFloat: Bool
     private let temporaryPath: String
     private var handle: OpaquePointer?
 
@@ -163,6 +165,7 @@ public final class AudioFileWriter {
         case (.float64, .wav), (.float64, .aiff): minor = UInt32(SF_FORMAT_DOUBLE)
         default: minor = UInt32(SF_FORMAT_PCM_24)
         }
+        writesFloat = minor == UInt32(SF_FORMAT_FLOAT) || minor == UInt32(SF_FORMAT_DOUBLE)
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate)
         info.channels = Int32(channelCount)

@@ -71,6 +71,41 @@ import Testing
         #expect(y.frameCount == x.frameCount && diff <= 1e-6)
     }
 
+    /// --output-gain-db scales the output; going over full scale is reported on stderr
+    /// (clipped in fixed-point files, kept in float ones) and stays silent otherwise.
+    @Test func outputGainAndHeadroomWarning() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let x = Audio(sampleRate: 44_100, channels: [(0..<20_000).map { i in 0.9 * sinf(Float(i) * 2 * .pi * 60 / 44_100) }])
+        try writeAudio(x, to: "\(dir)/in.wav", encoding: .pcm24)
+        try writeAudio(x, to: "\(dir)/in_float.wav")
+        let flat = "0,100,0,300,1,0,1000,1,0,3000,1,0,8000"
+        let boost = "12,200,0,300,1,0,1000,1,0,3000,1,0,8000"   // +12 dB under 200 Hz
+
+        let halved = try runCLI(["process", "\(dir)/in_float.wav", "\(dir)/half.wav", "--eq", flat, "--output-gain-db", "-6.0206"])
+        #expect(halved.status == 0 && !halved.stderr.contains("warning"), "\(halved.stderr)")
+        let y = try readAudio("\(dir)/half.wav")
+        let error = zip(x.channels[0], y.channels[0]).map { abs($0 * 0.5 - $1) }.max() ?? 1
+        #expect(error < 1e-6, "-6.02 dB is not half the amplitude (error \(error))")
+
+        let clipped = try runCLI(["process", "\(dir)/in.wav", "\(dir)/loud.wav", "--eq", boost])
+        #expect(clipped.status == 0, "\(clipped.stderr)")
+        #expect(clipped.stderr.contains("clipped at full scale") && clipped.stderr.contains("--output-gain-db"),
+                "no clipping warning: \(clipped.stderr)")
+        let loud = try readAudio("\(dir)/loud.wav")
+        #expect(loud.channels[0].allSatisfy { abs($0) <= 1 })
+
+        let kept = try runCLI(["process", "\(dir)/in_float.wav", "\(dir)/loud_float.wav", "--eq", boost])
+        #expect(kept.stderr.contains("kept in the float file"), "no float headroom note: \(kept.stderr)")
+        #expect(try readAudio("\(dir)/loud_float.wav").channels[0].contains { abs($0) > 1 })
+
+        let quiet = try runCLI(["process", "\(dir)/in.wav", "\(dir)/fits.wav", "--eq", boost, "--output-gain-db", "-13"])
+        #expect(quiet.status == 0 && !quiet.stderr.contains("warning"), "\(quiet.stderr)")
+
+        let bad = try runCLI(["process", "\(dir)/in.wav", "\(dir)/bad.wav", "--eq", flat, "--output-gain-db", "40"])
+        #expect(bad.status != 0 && bad.stderr.contains("--output-gain-db"), "\(bad.stderr)")
+    }
+
     @Test func blockSizeDoesNotChangeTheOutput() throws {
         let dir = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
