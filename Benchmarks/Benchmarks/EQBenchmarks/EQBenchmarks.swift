@@ -6,57 +6,23 @@
 // only and must be 0.
 
 import Benchmark
+import BenchmarkSupport
 import EQDSP
 
 private let sampleRateHz: Float = 44_100
 private let blockFrames = 512
 private let channelCount = 2
 
-/// Deterministic pseudo-random numbers (64-bit LCG).
-private struct Noise {
-    var state: UInt64
-    mutating func next() -> Float {
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return Float(Int32(truncatingIfNeeded: state >> 32)) / Float(Int32.max)
-    }
-}
-
-/// Host-style block buffers fed from a long pre-generated stereo signal.
-private final class BlockFeeder {
-    let source: [[Float]]
-    let channels: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
-    var position = 0
-
-    init(seconds: Int = 10) {
-        var noise = Noise(state: 12345)
-        let length = Int(sampleRateHz) * seconds
-        // Slightly low-passed noise at about −12 dBFS: a music-like level and tilt.
-        source = (0..<channelCount).map { _ in
-            var y: Float = 0
-            return (0..<length).map { _ in
-                y = 0.7 * y + 0.3 * noise.next()
-                return 0.6 * y
-            }
+/// Slightly low-passed noise at about −12 dBFS: a music-like level and tilt.
+private func makeSignal(seconds: Int = 10) -> [[Float]] {
+    var noise = Noise(state: 12345)
+    let length = Int(sampleRateHz) * seconds
+    return (0..<channelCount).map { _ in
+        var y: Float = 0
+        return (0..<length).map { _ in
+            y = 0.7 * y + 0.3 * noise.next()
+            return 0.6 * y
         }
-        channels = .allocate(capacity: channelCount)
-        for c in 0..<channelCount {
-            channels[c] = .allocate(capacity: blockFrames)
-            channels[c].initialize(repeating: 0, count: blockFrames)
-        }
-    }
-
-    deinit {
-        for c in 0..<channelCount { channels[c].deallocate() }
-        channels.deallocate()
-    }
-
-    /// Copies the next block of the source into the channel buffers.
-    func next() {
-        if position + blockFrames > source[0].count { position = 0 }
-        for c in 0..<channelCount {
-            source[c].withUnsafeBufferPointer { channels[c].update(from: $0.baseAddress! + position, count: blockFrames) }
-        }
-        position += blockFrames
     }
 }
 
@@ -171,7 +137,7 @@ let benchmarks: @Sendable () -> Void = {
 /// A processor (non-copyable, so held in a class) with its input feeder.
 private final class Fixture {
     var eq: EQProcessor
-    let feeder = BlockFeeder()
+    let feeder = BlockFeeder(source: makeSignal(), blockFrames: blockFrames)
     var counter = 0
     init(_ eq: consuming EQProcessor) { self.eq = eq }
 }

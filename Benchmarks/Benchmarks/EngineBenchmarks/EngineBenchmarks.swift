@@ -20,6 +20,7 @@
 
 import AdaptiveEQ
 import Benchmark
+import BenchmarkSupport
 import EQAnalysis
 import EQDSP
 import EQInference
@@ -36,18 +37,6 @@ private let channelCount = 2
 
 // MARK: - fixtures
 
-/// Deterministic pseudo-random numbers (64-bit LCG), uniform in [-1, 1].
-private struct Noise {
-    var state: UInt64
-    mutating func next() -> Float {
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return Float(Int32(truncatingIfNeeded: state >> 32)) / Float(Int32.max)
-    }
-    mutating func array(_ count: Int, scale: Float, offset: Float = 0) -> [Float] {
-        (0..<count).map { _ in offset + scale * next() }
-    }
-}
-
 /// A test signal with a slowly changing spectrum, so the engine keeps re-targeting its EQ
 /// the way it does on music: noise through a one-pole low-pass whose corner sweeps, plus
 /// a few partials, about −15 dBFS.
@@ -63,35 +52,6 @@ private func makeSignal(seconds: Int) -> [[Float]] {
             let tone = 0.05 * sinf(2 * .pi * 220 * t) + 0.03 * sinf(2 * .pi * 1760 * t + 0.3)
             return 0.4 * y + tone
         }
-    }
-}
-
-/// Host-style block buffers fed from a long pre-generated stereo signal.
-private final class BlockFeeder {
-    let source: [[Float]]
-    let channels: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
-    var position = 0
-
-    init(seconds: Int = 12) {
-        source = makeSignal(seconds: seconds)
-        channels = .allocate(capacity: channelCount)
-        for c in 0..<channelCount {
-            channels[c] = .allocate(capacity: blockFrames)
-            channels[c].initialize(repeating: 0, count: blockFrames)
-        }
-    }
-
-    deinit {
-        for c in 0..<channelCount { channels[c].deallocate() }
-        channels.deallocate()
-    }
-
-    func next() {
-        if position + blockFrames > source[0].count { position = 0 }
-        for c in 0..<channelCount {
-            source[c].withUnsafeBufferPointer { channels[c].update(from: $0.baseAddress! + position, count: blockFrames) }
-        }
-        position += blockFrames
     }
 }
 
@@ -168,7 +128,7 @@ private let loadedModel: (model: AdaptiveEQModel, origin: String) = {
 
 private final class EngineBox {
     var engine: StreamingAdaptiveEQ
-    let feeder = BlockFeeder()
+    let feeder = BlockFeeder(source: makeSignal(seconds: 12), blockFrames: blockFrames)
     init() {
         let model = loadedModel.model
         let term = model.terms.index(of: "warm") ?? 0
