@@ -1,6 +1,7 @@
 """Export a trained checkpoint to the files the Swift package and peers use.
 
     python -m training.export [build/train/model.pt]
+    python -m training.export CKPT --model-only OUT.safetensors   # the model file alone, elsewhere
 
 Writes
   Sources/AdaptiveEQResources/Resources/AdaptiveEQModel.safetensors   (docs/MODEL_FORMAT.md)
@@ -149,5 +150,21 @@ def export_all(ckpt_path):
     print(f"wrote {ARTIFACTS.relative_to(ROOT)}/encoder.onnx, decoder.onnx")
 
 
+def export_model_only(ckpt_path, out_path):
+    """The model file alone, at out_path (candidates; the shipped files are not touched)."""
+    ck, dec, net = load(ckpt_path)
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    save_file(model_tensors(ck, dec, net), str(out_path), metadata=metadata(ck))
+    print(f"wrote {out_path} ({out_path.stat().st_size / 1e6:.2f} MB)")
+
+
 if __name__ == "__main__":
-    export_all(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "build" / "train" / "model.pt")
+    argv = sys.argv[1:]
+    if "--model-only" in argv:
+        i = argv.index("--model-only")
+        out = argv[i + 1]
+        del argv[i:i + 2]
+        export_model_only(Path(argv[0]) if argv else ROOT / "build" / "train" / "model.pt", out)
+    else:
+        export_all(Path(argv[0]) if argv else ROOT / "build" / "train" / "model.pt")

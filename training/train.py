@@ -391,7 +391,17 @@ def main():
     ap.add_argument("--finetune-steps", type=int, default=0, help="optional phase B steps (full windows, pair x3); 0 = off, as shipped")
     ap.add_argument("--resume-audio", action="store_true", help="skip phase A, start from build/train/model.pt")
     ap.add_argument("--reuse-eqae", action="store_true", help="reuse build/train/eqae.pt (stages 1-2)")
+    ap.add_argument("--init-audio", type=Path, default=None,
+                    help="start phase A from the audio encoder of this checkpoint (default: random init)")
+    ap.add_argument("--audio-lr", type=float, default=2e-3, help="phase A peak learning rate")
+    ap.add_argument("--pair-weight", type=float, default=1.0, help="phase A pair-term weight")
+    ap.add_argument("--soft-limit", type=float, default=NEUTRAL["soft_limit_db"],
+                    help="soft limit (dB) of the own-colouration target (NEUTRAL)")
+    ap.add_argument("--own-scale", type=float, default=NEUTRAL["own_scale"],
+                    help="scale of the own-colouration target (NEUTRAL)")
+    ap.add_argument("--out", type=Path, default=BUILD / "model.pt", help="checkpoint to write")
     a = ap.parse_args()
+    neutral = dict(NEUTRAL, soft_limit_db=a.soft_limit, own_scale=a.own_scale)
     torch.set_num_threads(a.threads)
     torch.set_flush_denormal(True)
     if a.quick:
@@ -431,19 +441,26 @@ def main():
         net.load_state_dict(torch.load(BUILD / "model.pt", weights_only=False)["audio"])
         log("resuming the audio encoder from build/train/model.pt (phase A)")
     else:
-        net = train_audio_encoder(feats, dec, enc, safe_params, a.audio_steps, a.seed, batch=a.audio_batch)
+        init = None
+        if a.init_audio is not None:
+            init = AudioEncoder()
+            init.load_state_dict(torch.load(a.init_audio, weights_only=False)["audio"])
+            log(f"phase A starts from the audio encoder of {a.init_audio}")
+        net = train_audio_encoder(feats, dec, enc, safe_params, a.audio_steps, a.seed, batch=a.audio_batch,
+                                  neutral=neutral, lr=a.audio_lr, pair_weight=a.pair_weight, net=init)
     if a.finetune_steps > 0:
         # phase B: full 176-frame windows, lower learning rate, stronger pair term (the
         # phase-A encoder under-tracks EQ changes)
         net = train_audio_encoder(feats, dec, enc, safe_params, a.finetune_steps, a.seed + 2, batch=a.audio_batch,
-                                  lr=5e-4, crop_frac=0.0, pair_weight=3.0, net=net)
+                                  lr=5e-4, crop_frac=0.0, pair_weight=3.0, net=net, neutral=neutral)
     torch.save(dict(eq_encoder=enc.state_dict(), decoder=dec.state_dict(), audio=net.state_dict(),
-                    mel_mean=feats["mel_mean"], mel_std=feats["mel_std"], terms=terms, neutral=NEUTRAL,
-                    safe_val_ids=[r["id"] for r in safe_val], seed=a.seed, args=vars(a)), BUILD / "model.pt")
-    log(f"training done in {(time.time() - t_all) / 60:.1f} min -> {BUILD / 'model.pt'}")
+                    mel_mean=feats["mel_mean"], mel_std=feats["mel_std"], terms=terms, neutral=neutral,
+                    safe_val_ids=[r["id"] for r in safe_val], seed=a.seed,
+                    args={k: (str(v) if isinstance(v, Path) else v) for k, v in vars(a).items()}), a.out)
+    log(f"training done in {(time.time() - t_all) / 60:.1f} min -> {a.out}")
     if not a.no_export:
         from . import export
-        export.export_all(BUILD / "model.pt")
+        export.export_all(a.out)
 
 
 if __name__ == "__main__":
