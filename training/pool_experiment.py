@@ -9,7 +9,7 @@ adaptivity at intensities 0.25…1, warm/bright centroid direction, warm-bright 
 
     python -m training.pool_experiment ROWS COLUMNS [STEPS]     # e.g. 8 2 1200: ~10 min, one core
 
-Measured (1,200 steps, seed 7, held-out clips in build/clips; shipped 4×4 model: adaptivity
+Measured (1,200 steps, seed 7, held-out clips in build/clips; the 4×4 model v3 at 1,200 steps: adaptivity
 0.674, direction 5/6): 8×4 (fc1 2048→128) 0.588, direction 2/6; 8×2 (fc1 stays 1024→128)
 0.639, direction 4/6. Finer mel pooling tracks colouration changes better; like every change
 that tracks better, it also removes more of the dark clips' own colouration, so "warm"

@@ -383,7 +383,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="short smoke run (minutes)")
     ap.add_argument("--skip-corpus", action="store_true")
     ap.add_argument("--eq-steps", type=int, default=2000)
-    ap.add_argument("--audio-steps", type=int, default=1200)
+    ap.add_argument("--audio-steps", type=int, default=3000)
     ap.add_argument("--audio-batch", type=int, default=64)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-export", action="store_true")
