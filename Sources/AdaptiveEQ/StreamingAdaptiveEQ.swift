@@ -184,14 +184,28 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         var done = 0
         while done < frames {
             let n = min(Self.monoChunk, frames - done)
-            for i in 0..<n {
-                var sum: Float = 0
-                for c in 0..<channelCount {
-                    let v = channels[c][offset + done + i]
-                    sum += v.isFinite ? min(max(v, -16), 16) : 0
+            // Channel by channel over the chunk, four samples at a time; the same sums, in
+            // the same order, as a per-sample loop.
+            mono.update(repeating: 0, count: n)
+            for c in 0..<channelCount {
+                let x = channels[c] + offset + done
+                var i = 0
+                while i + 4 <= n {
+                    var v = SIMD4(x[i], x[i + 1], x[i + 2], x[i + 3])
+                    v.replace(with: 0, where: (v - v) .!= SIMD4<Float>.zero)  // NaN/Inf
+                    v.replace(with: 16, where: v .> 16)
+                    v.replace(with: -16, where: v .< -16)
+                    let m = UnsafeMutableRawPointer(mono + i)
+                    m.storeBytes(of: m.loadUnaligned(as: SIMD4<Float>.self) + v, as: SIMD4<Float>.self)
+                    i += 4
                 }
-                mono[i] = sum * scale
+                while i < n {
+                    let v = x[i]
+                    mono[i] += v.isFinite ? min(max(v, -16), 16) : 0
+                    i += 1
+                }
             }
+            for i in 0..<n { mono[i] *= scale }
             mel.push(mono, count: n)
             done += n
         }
