@@ -111,6 +111,21 @@ def apply_adaptive(model, x, word_z, intensity=1.0, za=None):
     return signal.sosfilt(dsp.sos(inv), y), pt, pa
 
 
+def adaptivity_colouring(rng):
+    """One of aeq_metrics.check_adaptivity's random colourings (same draws in the same order):
+    ±6 dB low shelf, two peaks (Q 1) and a high shelf, as 13 parameters."""
+    return np.array([rng.uniform(-6, 6), rng.uniform(80, 300), rng.uniform(-6, 6), rng.uniform(200, 800), 1.0,
+                     rng.uniform(-6, 6), rng.uniform(800, 3000), 1.0, 0.0, 1000, 1.0,
+                     rng.uniform(-6, 6), rng.uniform(3000, 9000)])
+
+
+def band_curve(grid_db):
+    """A dB curve on dsp.GRID at the third-octave band centres, level removed over 100 Hz-10 kHz
+    (as the tonal balance curve)."""
+    c = np.interp(np.log(dsp.BANDS), np.log(dsp.GRID), grid_db)
+    return c - c[(dsp.BANDS >= 100) & (dsp.BANDS <= 10000)].mean()
+
+
 def pearson(a, b):
     a, b = np.asarray(a) - np.mean(a), np.asarray(b) - np.mean(b)
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12))
@@ -316,10 +331,7 @@ def eval_clips(m, res, clips: Path):
         _, x = read_wav(f)
         cols = []
         for j in range(6):
-            p = np.array([rng.uniform(-6, 6), rng.uniform(80, 300), rng.uniform(-6, 6), rng.uniform(200, 800), 1.0,
-                          rng.uniform(-6, 6), rng.uniform(800, 3000), 1.0, 0.0, 1000, 1.0,
-                          rng.uniform(-6, 6), rng.uniform(3000, 9000)])
-            y = signal.sosfilt(dsp.sos(p), x)
+            y = signal.sosfilt(dsp.sos(adaptivity_colouring(rng)), x)
             cols.append(y * 0.5 / max(1e-9, np.max(np.abs(y))))
         tin = [tbc(y) for y in cols]
         zas = [m.z_audio_windows(y).mean(0) for y in cols]
@@ -398,15 +410,10 @@ def neutral_study(m, res, feats, clips: Path, grid=None):
             for d in clip_D:
                 ins, outs = [], []
                 for j in range(6):
-                    p = np.array([rng.uniform(-6, 6), rng.uniform(80, 300), rng.uniform(-6, 6), rng.uniform(200, 800),
-                                  1.0, rng.uniform(-6, 6), rng.uniform(800, 3000), 1.0, 0.0, 1000, 1.0,
-                                  rng.uniform(-6, 6), rng.uniform(3000, 9000)])
-                    dk = d + dsp.response_db(p)
+                    dk = d + dsp.response_db(adaptivity_colouring(rng))
                     ok_ = dk - train.own_colouration(dk[None], nt)[0]
-                    bi = lambda c: np.interp(np.log(dsp.BANDS), np.log(dsp.GRID), c)
-                    lf = lambda c: c - c[(dsp.BANDS >= 100) & (dsp.BANDS <= 10000)].mean()
-                    ins.append(lf(bi(dk)))
-                    outs.append(lf(bi(ok_)))
+                    ins.append(band_curve(dk))
+                    outs.append(band_curve(ok_))
                 ratios.append(spread(outs) / spread(ins))
             rows.append(dict(tilt=tilt, own_scale=scale, limit=lim, adapt_oracle=float(np.median(ratios)), pink_own_rms=float(np.sqrt(np.mean(
                 dsp.level_free(fp) ** 2))), warm_r=safe_r[0], bright_r=safe_r[1],

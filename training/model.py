@@ -62,15 +62,19 @@ class EQDecoder(nn.Module):
 
 
 class AudioEncoder(nn.Module):
-    """Normalised log-mel [B, 64, 176] -> z_audio [B, 32]. No batch-norm."""
+    """Normalised log-mel [B, 64, 176] -> z_audio [B, 32]. No batch-norm.
 
-    def __init__(self, latent=dsp.LATENT):
+    `grid` is the last pooling's (mel rows, time columns); the model file format fixes 4×4,
+    other grids are for experiments (`training.pool_experiment`)."""
+
+    def __init__(self, latent=dsp.LATENT, grid=(4, 4)):
         super().__init__()
+        self.grid = grid
         self.dw1 = nn.Conv2d(1, 1, 3, padding=1)
         self.pw1 = nn.Conv2d(1, 32, 1)
         self.dw2 = nn.Conv2d(32, 32, 3, padding=1, groups=32)
         self.pw2 = nn.Conv2d(32, 64, 1)
-        self.fc1 = nn.Linear(1024, 128)
+        self.fc1 = nn.Linear(64 * grid[0] * grid[1], 128)
         self.fc2 = nn.Linear(128, latent)
 
     def forward(self, x):
@@ -78,7 +82,7 @@ class AudioEncoder(nn.Module):
         x = torch.relu(self.pw1(self.dw1(x)))
         x = nn.functional.avg_pool2d(x, 2)
         x = torch.relu(self.pw2(self.dw2(x)))
-        x = nn.functional.adaptive_avg_pool2d(x, (4, 4))
+        x = nn.functional.adaptive_avg_pool2d(x, self.grid)
         x = torch.relu(self.fc1(x.flatten(1)))
         return self.fc2(x)
 

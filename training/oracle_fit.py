@@ -15,7 +15,7 @@ import torch
 from pathlib import Path
 
 from training import dsp, train
-from training.evaluate import read_wav, spread
+from training.evaluate import adaptivity_colouring, band_curve, read_wav, spread
 
 # The shipped reference (train.NEUTRAL) and two variants of its limit and scale.
 REFERENCES = [dict(train.NEUTRAL),
@@ -29,17 +29,12 @@ def main():
     for f in sorted(Path("build/clips").glob("music*.wav")):
         _, x = read_wav(f)
         clip_D.append(dsp.smoothed_spectrum_db(x))
-    bi = lambda c: np.interp(np.log(dsp.BANDS), np.log(dsp.GRID), c)
-    lf = lambda c: c - c[(dsp.BANDS >= 100) & (dsp.BANDS <= 10000)].mean()
     for nt in REFERENCES:
         rng = np.random.default_rng(11)
         dks, owns = [], []
         for d in clip_D:
             for j in range(6):
-                p = np.array([rng.uniform(-6, 6), rng.uniform(80, 300), rng.uniform(-6, 6), rng.uniform(200, 800),
-                              1.0, rng.uniform(-6, 6), rng.uniform(800, 3000), 1.0, 0.0, 1000, 1.0,
-                              rng.uniform(-6, 6), rng.uniform(3000, 9000)])
-                dk = d + dsp.response_db(p)
+                dk = d + dsp.response_db(adaptivity_colouring(rng))
                 dks.append(dk); owns.append(train.own_colouration(dk[None], nt)[0])
         owns = np.array(owns)
         params, err = train.fit_params_to_curves(torch.tensor(owns, dtype=torch.float32), True, restarts=8, steps=300)
@@ -47,9 +42,9 @@ def main():
         r_free, r_fit = [], []
         for c in range(len(clip_D)):
             sl = slice(6 * c, 6 * c + 6)
-            ins = [lf(bi(dk)) for dk in dks[sl]]
-            r_free.append(spread([lf(bi(dk - o)) for dk, o in zip(dks[sl], owns[sl])]) / spread(ins))
-            r_fit.append(spread([lf(bi(dk - o)) for dk, o in zip(dks[sl], fitted[sl])]) / spread(ins))
+            ins = [band_curve(dk) for dk in dks[sl]]
+            r_free.append(spread([band_curve(dk - o) for dk, o in zip(dks[sl], owns[sl])]) / spread(ins))
+            r_fit.append(spread([band_curve(dk - o) for dk, o in zip(dks[sl], fitted[sl])]) / spread(ins))
         g = params.numpy()[:, [0, 2, 5, 8, 11]]
         print("reference %s: oracle %.3f, oracle through a 5-band fit %.3f (fit error median %.2f dB, "
               "%d of %d fits with a gain at the ±12 dB limit)" % (nt,

@@ -21,31 +21,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn as nn
 
 from training import data, evaluate, train
 from training.model import AudioEncoder
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "train"
-
-
-class GridEncoder(AudioEncoder):
-    """The format's encoder with the last pooling onto `rows × columns` cells."""
-
-    def __init__(self, rows, columns):
-        super().__init__()
-        self.grid = (rows, columns)
-        self.fc1 = nn.Linear(64 * rows * columns, 128)
-
-    def forward(self, x):
-        x = x.unsqueeze(1)
-        x = torch.relu(self.pw1(self.dw1(x)))
-        x = nn.functional.avg_pool2d(x, 2)
-        x = torch.relu(self.pw2(self.dw2(x)))
-        x = nn.functional.adaptive_avg_pool2d(x, self.grid)
-        x = torch.relu(self.fc1(x.flatten(1)))
-        return self.fc2(x)
 
 
 def main():
@@ -60,7 +41,7 @@ def main():
     feats = dict(np.load(BUILD / "features.npz"))
     safe_params = np.array([r["params"] for r in safe_train])
     t0 = time.time()
-    m.net = train.train_audio_encoder(feats, m.dec, m.enc, safe_params, steps, 7, net=GridEncoder(rows, columns))
+    m.net = train.train_audio_encoder(feats, m.dec, m.enc, safe_params, steps, 7, net=AudioEncoder(grid=(rows, columns)))
     print(f"trained {rows}×{columns} for {steps} steps in {time.time() - t0:.0f} s", flush=True)
     res = {}
     evaluate.eval_clips(m, res, ROOT / "build" / "clips")
