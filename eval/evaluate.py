@@ -1019,6 +1019,13 @@ def make_plots(rep: Report, out_dir: Path) -> list[str]:
     out_dir.mkdir(parents=True, exist_ok=True)
     made = []
     plt.rcParams.update({"font.size": 8})
+
+    def save(fig, name, **layout):
+        fig.tight_layout(**layout)
+        fig.savefig(out_dir / name, dpi=80)
+        plt.close(fig)
+        made.append(name)
+
     if rep.data.get("term_plot"):
         items = rep.data["term_plot"]
         fig, axes = plt.subplots(2, 4, figsize=(10, 4.6), sharex=True)
@@ -1042,10 +1049,7 @@ def make_plots(rep: Report, out_dir: Path) -> list[str]:
         axes[1, 0].set_ylabel("dB")
         handles, labels = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=7, frameon=False)
-        fig.tight_layout(rect=(0, 0.05, 1, 1))
-        fig.savefig(out_dir / "term_vs_crowd.png", dpi=80)
-        plt.close(fig)
-        made.append("term_vs_crowd.png")
+        save(fig, "term_vs_crowd.png", rect=(0, 0.05, 1, 1))
     if rep.data.get("adaptivity"):
         a = rep.data["adaptivity"]
         fig, ax = plt.subplots(figsize=(5, 3.4))
@@ -1059,10 +1063,7 @@ def make_plots(rep: Report, out_dir: Path) -> list[str]:
         ax.set_title(f"Adaptivity, --term {a['word']} (grey: clips)")
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
-        fig.tight_layout()
-        fig.savefig(out_dir / "adaptivity.png", dpi=80)
-        plt.close(fig)
-        made.append("adaptivity.png")
+        save(fig, "adaptivity.png")
     if rep.data.get("contrast"):
         cr = rep.data["contrast"]
         fig, ax = plt.subplots(figsize=(5.5, 3.4))
@@ -1073,10 +1074,7 @@ def make_plots(rep: Report, out_dir: Path) -> list[str]:
         ax.set_ylabel("clips")
         ax.set_title("Term contrast: r(TBC(A) − TBC(B), crowd(A) − crowd(B))")
         ax.legend(fontsize=6)
-        fig.tight_layout()
-        fig.savefig(out_dir / "contrast_r.png", dpi=80)
-        plt.close(fig)
-        made.append("contrast_r.png")
+        save(fig, "contrast_r.png")
     fid = rep.data.get("fidelity")
     if fid and fid["audealize"]:
         rs = np.sort([r for r in fid["audealize"].values() if np.isfinite(r)])
@@ -1089,10 +1087,7 @@ def make_plots(rep: Report, out_dir: Path) -> list[str]:
         ax.set_xlabel("r(term curve, crowd curve)   (orange lines: SAFE-DB words)")
         ax.set_ylabel("words")
         ax.legend(fontsize=7)
-        fig.tight_layout()
-        fig.savefig(out_dir / "fidelity_r.png", dpi=80)
-        plt.close(fig)
-        made.append("fidelity_r.png")
+        save(fig, "fidelity_r.png")
     if rep.data.get("manual_eq"):
         f, meas, ref, arg = rep.data["manual_eq"]
         fig, (a1, a2) = plt.subplots(2, 1, figsize=(5, 3.6), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
@@ -1106,10 +1101,7 @@ def make_plots(rep: Report, out_dir: Path) -> list[str]:
         a2.set_xlabel("Hz")
         for a in (a1, a2):
             a.grid(alpha=0.3)
-        fig.tight_layout()
-        fig.savefig(out_dir / "manual_eq.png", dpi=80)
-        plt.close(fig)
-        made.append("manual_eq.png")
+        save(fig, "manual_eq.png")
     return made
 
 
