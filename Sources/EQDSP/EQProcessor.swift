@@ -60,6 +60,9 @@ public struct EQProcessor: ~Copyable {
     private let step: UnsafeMutablePointer<SVFCoefficients>
     // Per stage: the design the current ramp ends on (becomes `start` when it is reached).
     private let end: UnsafeMutablePointer<SVFCoefficients>
+    // Per pair (with `cancelsInversePairs`): the pair is exactly an identity this sub-block.
+    private let pairIsIdentity: UnsafeMutablePointer<Bool>
+
     // Lane layout of the sample loop. A SIMD vector holds 4 / `lanesPerStage` consecutive
     // stages of one channel group (mono: 4 stages; stereo: 2 stages × 2 channels; 3–8
     // channels: 1 stage × 4 channels per group). Stages past the end are identities.
@@ -101,6 +104,8 @@ public struct EQProcessor: ~Copyable {
         identityLanes = .allocate(capacity: max(stageCount, 1))
         mixes = .allocate(capacity: max(stageCount, 1))
         pipe = .allocate(capacity: 2 * max(stageCount, 1))
+        pairIsIdentity = .allocate(capacity: max(stageCount / 2, 1))
+        pairIsIdentity.initialize(repeating: false, count: max(stageCount / 2, 1))
         state = .allocate(capacity: 1)
         state.initialize(to: .zero)
         stateCount = 1
@@ -123,7 +128,7 @@ public struct EQProcessor: ~Copyable {
     deinit {
         kinds.deallocate(); current.deallocate(); target.deallocate()
         start.deallocate(); step.deallocate(); end.deallocate(); state.deallocate()
-        startLanes.deallocate(); stepLanes.deallocate()
+        startLanes.deallocate(); stepLanes.deallocate(); pairIsIdentity.deallocate()
         laneStage.deallocate(); identityLanes.deallocate(); pipe.deallocate(); mixes.deallocate()
     }
 
@@ -167,9 +172,7 @@ public struct EQProcessor: ~Copyable {
         updateIdentityLanes()
     }
 
-    /// Marks the lanes of every pair's second stage while the pair is an identity: opposite
-    /// gains glide symmetrically (negation is exact in floating point), so a pair that starts
-    /// and ends a sub-block mirrored is an identity throughout it.
+    /// Marks the lanes of every pair's second stage while the pair is an identity.
     private func updateIdentityLanes() {
         let stagesPerVector = 4 / lanesPerStage
         for v in 0..<vectorCount {
@@ -177,8 +180,7 @@ public struct EQProcessor: ~Copyable {
             if cancelsInversePairs {
                 for lane in 0..<4 {
                     let s = v * stagesPerVector + lane / lanesPerStage
-                    mask[lane] = s < stageCount && s & 1 == 1
-                        && Self.mirrored(current[s - 1], current[s]) && Self.mirrored(target[s - 1], target[s])
+                    mask[lane] = s < stageCount && s & 1 == 1 && pairIsIdentity[s >> 1]
                 }
             }
             identityLanes[v] = mask
@@ -284,7 +286,15 @@ public struct EQProcessor: ~Copyable {
             broadcast(i)
             ramping = true
         }
-        if cancelsInversePairs { updateIdentityLanes() }
+        if cancelsInversePairs {
+            // Opposite gains glide symmetrically (negation is exact in floating point), so a
+            // pair that starts and ends a sub-block mirrored is an identity throughout it.
+            for p in 0..<(stageCount / 2) {
+                pairIsIdentity[p] = Self.mirrored(current[2 * p], current[2 * p + 1])
+                    && Self.mirrored(target[2 * p], target[2 * p + 1])
+            }
+            updateIdentityLanes()
+        }
     }
 
     @inline(__always)
