@@ -60,84 +60,66 @@ private func perBlock() -> Benchmark.Configuration {
 let benchmarks: @Sendable () -> Void = {
     // Steady 5-band EQ (manual / static mode): coefficients fixed, no glide.
     Benchmark("EQ_5band_stereo512_static", configuration: perBlock()) { (benchmark: Benchmark, box: Fixture) in
-        let feeder = box.feeder
-        feeder.next()
-        benchmark.startMeasurement()
-        box.eq.process(feeder.channels, frameCount: blockFrames)
-        benchmark.stopMeasurement()
-        blackHole(feeder.channels[0][0])
+        box.timeNextBlock(benchmark)
     } setup: {
-        let box = Fixture(EQProcessor())
-        box.eq.prepare(sampleRateHz: sampleRateHz, channelCount: channelCount)
-        box.eq.setTargets(warm)
-        box.eq.snapToTargets()
-        return box
+        Fixture(EQProcessor()) { $0.setTargets(warm) }
     }
 
     // The adaptive engine's 10-stage chain, parameters at rest.
     Benchmark("EQ_10stage_stereo512_static", configuration: perBlock()) { (benchmark: Benchmark, box: Fixture) in
-        let feeder = box.feeder
-        feeder.next()
-        benchmark.startMeasurement()
-        box.eq.process(feeder.channels, frameCount: blockFrames)
-        benchmark.stopMeasurement()
-        blackHole(feeder.channels[0][0])
+        box.timeNextBlock(benchmark)
     } setup: {
-        let box = Fixture(EQProcessor(kinds: adaptiveKinds))
-        box.eq.prepare(sampleRateHz: sampleRateHz, channelCount: channelCount)
-        setTenStageTargets(&box.eq, wanted: warm, current: bright)
-        box.eq.snapToTargets()
-        return box
+        Fixture(EQProcessor(kinds: adaptiveKinds)) { setTenStageTargets(&$0, wanted: warm, current: bright) }
     }
 
     // The 10-stage chain while gliding: new targets every 4 blocks (the engine's analysis
     // rate), 100 ms smoothing (the engine's default) — every sub-block re-designs and every
     // sample interpolates coefficients. This is the engine's normal state on music.
     Benchmark("EQ_10stage_stereo512_gliding", configuration: perBlock()) { (benchmark: Benchmark, box: Fixture) in
-        let feeder = box.feeder
-        feeder.next()
         box.counter += 1
         if box.counter % 4 == 0 {
             let flip = (box.counter / 4) % 2 == 0
             setTenStageTargets(&box.eq, wanted: flip ? warm : bright, current: flip ? bright : warm)
         }
-        benchmark.startMeasurement()
-        box.eq.process(feeder.channels, frameCount: blockFrames)
-        benchmark.stopMeasurement()
-        blackHole(feeder.channels[0][0])
+        box.timeNextBlock(benchmark)
     } setup: {
-        let box = Fixture(EQProcessor(kinds: adaptiveKinds))
-        box.eq.smoothingTimeMilliseconds = 100
-        box.eq.prepare(sampleRateHz: sampleRateHz, channelCount: channelCount)
-        setTenStageTargets(&box.eq, wanted: warm, current: bright)
-        box.eq.snapToTargets()
-        return box
+        Fixture(EQProcessor(kinds: adaptiveKinds), smoothingMilliseconds: 100) {
+            setTenStageTargets(&$0, wanted: warm, current: bright)
+        }
     }
 
     // 5-band glide (manual automation on the static EQ).
     Benchmark("EQ_5band_stereo512_gliding", configuration: perBlock()) { (benchmark: Benchmark, box: Fixture) in
-        let feeder = box.feeder
-        feeder.next()
         box.counter += 1
         if box.counter % 4 == 0 { box.eq.setTargets((box.counter / 4) % 2 == 0 ? warm : bright) }
-        benchmark.startMeasurement()
-        box.eq.process(feeder.channels, frameCount: blockFrames)
-        benchmark.stopMeasurement()
-        blackHole(feeder.channels[0][0])
+        box.timeNextBlock(benchmark)
     } setup: {
-        let box = Fixture(EQProcessor())
-        box.eq.smoothingTimeMilliseconds = 100
-        box.eq.prepare(sampleRateHz: sampleRateHz, channelCount: channelCount)
-        box.eq.setTargets(warm)
-        box.eq.snapToTargets()
-        return box
+        Fixture(EQProcessor(), smoothingMilliseconds: 100) { $0.setTargets(warm) }
     }
 }
 
-/// A processor (non-copyable, so held in a class) with its input feeder.
+/// A processor (non-copyable, so held in a class) with its input feeder, prepared for
+/// stereo at 44.1 kHz and snapped to the targets `initial` sets.
 private final class Fixture {
     var eq: EQProcessor
     let feeder = BlockFeeder(source: makeSignal(), blockFrames: blockFrames)
     var counter = 0
-    init(_ eq: consuming EQProcessor) { self.eq = eq }
+
+    init(_ eq: consuming EQProcessor, smoothingMilliseconds: Float? = nil,
+         initial: (inout EQProcessor) -> Void) {
+        self.eq = eq
+        if let smoothingMilliseconds { self.eq.smoothingTimeMilliseconds = smoothingMilliseconds }
+        self.eq.prepare(sampleRateHz: sampleRateHz, channelCount: channelCount)
+        initial(&self.eq)
+        self.eq.snapToTargets()
+    }
+
+    /// Copies the next block in (not timed), then times one `process` call on it.
+    func timeNextBlock(_ benchmark: Benchmark) {
+        feeder.next()
+        benchmark.startMeasurement()
+        eq.process(feeder.channels, frameCount: blockFrames)
+        benchmark.stopMeasurement()
+        blackHole(feeder.channels[0][0])
+    }
 }
