@@ -29,6 +29,9 @@ ARTIFACTS = ROOT / "training" / "artifacts"
 
 
 def neutral_sentence(neutral: dict) -> str:
+    if neutral.get("kind") == "real-music":
+        from .audio import neutral_sentence as real_sentence
+        return real_sentence(neutral)
     tilt = neutral.get("tilt_db_per_oct", 0.0)
     shape = "pink noise (power density proportional to 1/f, flat in 1/3-octave bands)" if tilt == 0 else \
         f"pink noise tilted by {tilt:+.2f} dB/octave about 1 kHz"
