@@ -8,7 +8,9 @@ J. Audio Eng. Soc. 2016 (SocialEQ descriptor curves).
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import math
 import re
 from pathlib import Path
 
@@ -121,3 +123,55 @@ def audealize_words():
 def interp_curve(centres, curve, freqs):
     """Linear interpolation in log frequency, held constant beyond the end bands."""
     return np.interp(np.log(freqs), np.log(centres), curve)
+
+
+# ------------------------------------------------------------------ held-out words
+# A fixed share of the Audealize words never enters training (term table, word -> latent
+# mapping); they measure how well words the model never saw are placed. Chosen by a salted
+# SHA-256 of the word among the Audealize words that are not SAFE-DB terms (those keep their
+# SAFE-DB colouration and calibrate the Audealize scale, so they cannot be held out).
+HELDOUT_JSON = ROOT / "data" / "audealize_heldout_words.json"
+HELDOUT_SALT = "adaptive-eq/heldout/v1:"
+HELDOUT_FRACTION = 0.25
+
+
+def heldout_rank(word: str) -> float:
+    """Uniform in [0, 1) from the word alone, so the split does not depend on list order."""
+    h = hashlib.sha256((HELDOUT_SALT + word).encode()).digest()
+    return int.from_bytes(h[:8], "big") / 2.0 ** 64
+
+
+def choose_heldout(words, safe_words):
+    """Sorted held-out words: of the words not in safe_words, the HELDOUT_FRACTION (rounded
+    up) with the lowest heldout_rank."""
+    pool = sorted({w for w in words if w not in safe_words}, key=heldout_rank)
+    return sorted(pool[:math.ceil(HELDOUT_FRACTION * len(pool))])
+
+
+def heldout_words() -> set[str]:
+    """The committed held-out list (data/audealize_heldout_words.json)."""
+    return {norm_word(e["word"]) for e in json.loads(HELDOUT_JSON.read_text())["words"]}
+
+
+def write_heldout():
+    """Writes HELDOUT_JSON in the shape of audealize_eq_words.json (usable as AEQ_WORDS)."""
+    src = json.loads(AUDEALIZE_JSON.read_text())
+    _, aud = audealize_words()
+    held = set(choose_heldout([a["word"] for a in aud], set(safe_terms(safe_rows_clean()[0]))))
+    entries, seen = [], set()
+    for e in src["words"]:
+        w = norm_word(e["word"])
+        if w in held and w not in seen:
+            seen.add(w)
+            entries.append(dict(e, word=w))
+    out = dict(source=src["source"], band_centres_hz=src["band_centres_hz"], note=src["note"],
+               split=(f"held out of every training stage: of the Audealize words that are not SAFE-DB terms, the "
+                      f"{HELDOUT_FRACTION:.0%} with the lowest sha256('{HELDOUT_SALT}' + word); "
+                      f"{len(entries)} of {len(aud)} words (training/data.py, python -m training.data)"),
+               words=entries)
+    HELDOUT_JSON.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
+    return entries
+
+
+if __name__ == "__main__":
+    print(f"wrote {HELDOUT_JSON.relative_to(ROOT)}: {len(write_heldout())} held-out words")

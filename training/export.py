@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from safetensors.numpy import save_file
 
-from . import dsp
+from . import data, dsp
 from .model import AudioEncoder, EQDecoder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +50,13 @@ def load(ckpt_path):
     return ck, dec, net
 
 
+def shipped_rows(ck):
+    """Term rows to ship: every word but the held-out ones (a checkpoint made before the split
+    existed may still hold them; they must never reach the model file)."""
+    held = data.heldout_words()
+    return [i for i, w in enumerate(ck["terms"]["names"]) if w not in held]
+
+
 def model_tensors(ck, dec, net):
     t = {}
     t["mel.filterbank"] = dsp.mel_filterbank().astype(np.float32)
@@ -57,8 +64,9 @@ def model_tensors(ck, dec, net):
     t["mel.std"] = np.asarray(ck["mel_std"], np.float32)
     t.update({k: v.numpy() for k, v in net.state_for_file().items()})
     t.update({k: v.numpy() for k, v in dec.state_for_file().items()})
-    t["terms.z"] = ck["terms"]["z"].float().numpy()
-    t["terms.support"] = ck["terms"]["support"].float().numpy()
+    keep = shipped_rows(ck)
+    t["terms.z"] = ck["terms"]["z"].float().numpy()[keep]
+    t["terms.support"] = ck["terms"]["support"].float().numpy()[keep]
     return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in t.items()}
 
 
@@ -68,7 +76,7 @@ def metadata(ck):
         "n_fft": str(dsp.N_FFT), "hop": str(dsp.HOP), "n_mels": str(dsp.N_MELS), "fmin_hz": "20",
         "fmax_hz": "16000", "frames": str(dsp.FRAMES), "latent": str(dsp.LATENT),
         "decoder_hidden": str(dsp.DEC_HIDDEN), "decoder_blocks": str(dsp.DEC_BLOCKS),
-        "terms": json.dumps(list(ck["terms"]["names"]), ensure_ascii=False),
+        "terms": json.dumps([ck["terms"]["names"][i] for i in shipped_rows(ck)], ensure_ascii=False),
         "neutral": neutral_sentence(ck["neutral"]),
     }
 
@@ -141,7 +149,7 @@ def export_all(ckpt_path):
     MODEL_FILE.parent.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(MODEL_FILE), metadata=metadata(ck))
     size = MODEL_FILE.stat().st_size
-    print(f"wrote {MODEL_FILE.relative_to(ROOT)} ({size / 1e6:.2f} MB, {len(ck['terms']['names'])} terms)")
+    print(f"wrote {MODEL_FILE.relative_to(ROOT)} ({size / 1e6:.2f} MB, {len(shipped_rows(ck))} terms)")
     assert size <= 2_000_000
     GOLDEN_FILE.parent.mkdir(parents=True, exist_ok=True)
     gold = goldens(ck, dec, net, tensors)

@@ -162,6 +162,7 @@ def build_terms(enc, dec, recs, seed, steps_fit=400, steps_ref=300):
     safe_t = data.safe_terms(recs)
     safe_all = data.safe_all_rows()
     centres, aud = data.audealize_words()
+    aud = [a for a in aud if a["word"] not in data.heldout_words()]  # held out of training
     k = audealize_scale(centres, aud, safe_all)
     log(f"Audealize scale {k:.3f} dB per unit")
     names, targets, level_free, support, z0 = [], [], [], [], []
