@@ -7,173 +7,54 @@ import Glibc
 import Darwin
 #endif
 
-/// Where a host's equaliser takes its five bands from.
+/// The equaliser as every front end runs it (`adaptive-eq process`, the LV2 plugin, the
+/// live JACK client): control values in, separate or shared input/output buffers, blocks of
+/// any length, a click-free bypass crossfade, smoothed output gain, and a read-out of the EQ
+/// being applied. Words come from a `HostVocabulary`, controls from `HostControls`.
 ///
-/// The first cases follow `ControlParameter.mode`'s options in order; hosts add `manual`,
-/// which applies the 13 EQ parameters given directly (as `adaptive-eq process --eq` does).
-public enum EqualiserMode: Int, CaseIterable, Sendable {
-    /// Listens to the audio and moves it from its own colouration towards the word
-    /// (`StreamingAdaptiveEQ`). Without a model it applies the static EQ instead.
-    case adaptive = 0
-    /// The word's fixed EQ from the term table, gains scaled by the intensity.
-    case `static` = 1
-    /// The 13 manual EQ parameters; words, blend and intensity are ignored.
-    case manual = 2
-
-    /// Label shown by hosts and accepted by the live client.
-    public var label: String {
-        switch self {
-        case .adaptive: "adaptive"
-        case .static: "static"
-        case .manual: "manual"
-        }
-    }
-}
-
-/// The words a host offers and what each means: the model's vocabulary when a model is
-/// loaded (static mode then uses the SAFE-DB setting of words the static table has, and the
-/// model's decoded EQ for the others), else the static table.
-public struct HostVocabulary: Sendable {
-    public let words: [String]
-    /// The fixed EQ of each word at intensity 1 (static mode).
-    public let settings: [EQSettings]
-    public let model: AdaptiveEQModel?
-
-    public init(staticTerms: StaticTermTable, model: AdaptiveEQModel? = nil) {
-        self.model = model
-        guard let model else {
-            words = staticTerms.terms.map(\.word)
-            settings = staticTerms.terms.map(\.settings)
-            return
-        }
-        words = model.terms.names
-        let decoder = EQDecoder(weights: model.decoder)
-        let parameters = UnsafeMutablePointer<Float>.allocate(capacity: EQSettings.parameterCount)
-        defer { parameters.deallocate() }
-        settings = model.terms.names.enumerated().map { index, word in
-            if let known = staticTerms.term(word) { return known.settings }
-            decoder.decode(model.terms.latent(at: index), into: parameters)
-            return EQSettings { parameters[$0.rawValue] }.clamped
-        }
-    }
-}
-
-/// The control values a real-time host feeds `HostEqualiser` each block, already in their
-/// units. Plain values, so a host can fill them from plugin ports or from atomics.
-public struct HostControls: Sendable, Equatable {
-    /// Index into the vocabulary.
-    public var term = 0
-    /// Index into the vocabulary of the word blended in by `blend`.
-    public var secondTerm = 0
-    /// 0 = first word only … 1 = second word only.
-    public var blend: Float = 0
-    /// 0 = no change (exact null) … 1 = all the way to the word.
-    public var intensity: Float = ControlParameter.intensity.defaultValue
-    public var mode = EqualiserMode.adaptive
-    /// How often the adaptive engine re-analyses the audio, in milliseconds.
-    public var analysisIntervalMilliseconds: Float = ControlParameter.analysisInterval.defaultValue
-    /// Time constant of EQ glides, in milliseconds.
-    public var smoothingTimeMilliseconds: Float = ControlParameter.smoothingTime.defaultValue
-    /// Gain after the equaliser, in dB.
-    public var outputGainDecibels: Float = ControlParameter.outputGain.defaultValue
-    /// Off = bypass (with a short crossfade).
-    public var enabled = true
-    /// The EQ applied in `manual` mode.
-    public var manual = EQSettings.flat
-
-    public init() {}
-
-    /// Sets one control from a raw host value (an LV2 port value or a number typed by the
-    /// user): non-finite values are ignored, others clamped into the table's range, indices
-    /// and toggles rounded. `vocabularyCount` bounds the word indices. Real-time safe.
-    public mutating func set(_ parameter: ControlParameter, rawValue: Float, vocabularyCount: Int) {
-        guard rawValue.isFinite else { return }
-        let v = min(max(rawValue, parameter.range.lowerBound), parameter.range.upperBound)
-        let lastWord = Float(max(vocabularyCount - 1, 0))
-        switch parameter {
-        case .term: term = Int(min(v, lastWord).rounded())
-        case .secondTerm: secondTerm = Int(min(v, lastWord).rounded())
-        case .blend: blend = v
-        case .intensity: intensity = v
-        case .mode:
-            // The mode port also carries `manual`, one past the table's options.
-            let m = Int(min(max(rawValue, 0), Float(EqualiserMode.manual.rawValue)).rounded())
-            mode = EqualiserMode(rawValue: m) ?? .adaptive
-        case .analysisInterval: analysisIntervalMilliseconds = v
-        case .smoothingTime: smoothingTimeMilliseconds = v
-        case .outputGain: outputGainDecibels = v
-        case .enabled: enabled = v >= 0.5
-        }
-    }
-
-    /// The raw host value of one control (the inverse of `set`): indices and toggles as
-    /// numbers, everything else in its unit.
-    public func rawValue(_ parameter: ControlParameter) -> Float {
-        switch parameter {
-        case .term: Float(term)
-        case .secondTerm: Float(secondTerm)
-        case .blend: blend
-        case .intensity: intensity
-        case .mode: Float(mode.rawValue)
-        case .analysisInterval: analysisIntervalMilliseconds
-        case .smoothingTime: smoothingTimeMilliseconds
-        case .outputGain: outputGainDecibels
-        case .enabled: enabled ? 1 : 0
-        }
-    }
-
-    /// Sets one manual EQ parameter, clamped into its range (non-finite values ignored).
-    public mutating func setManual(_ parameter: EQParameter, rawValue: Float) {
-        guard rawValue.isFinite else { return }
-        manual[parameter] = min(max(rawValue, parameter.range.lowerBound), parameter.range.upperBound)
-    }
-}
-
-/// The equaliser as real-time hosts (the LV2 plugin, the live JACK client) run it: control
-/// values in, separate or shared input/output buffers, any block size, a click-free bypass
-/// crossfade, smoothed output gain, and a read-out of the EQ being applied.
+/// Blocks are cut into chunks of at most `spec.maximumBlockFrames` here and nowhere else;
+/// the EQ cascade and the adaptive engine are prepared with that spec.
 ///
 /// Real-time contract: `init` and `prepare` allocate; `process`, `reset` and
-/// `appliedSettings` never allocate, lock or take locks, and accept any `frameCount`
-/// (blocks longer than `chunkFrames` are split internally). Not thread-safe: one thread
-/// renders.
+/// `appliedSettings` never allocate or lock, and accept any `frameCount` (0, 1, or longer
+/// than a chunk). Not thread-safe: one thread renders.
 ///
-/// In static mode with the equaliser enabled and 0 dB output gain the output is
-/// bit-identical to `EQProcessor` snapped to `term.scaled(by: intensity)`, which is what
-/// `adaptive-eq process --mode static` renders; manual mode matches `--eq` the same way, and
-/// adaptive mode matches `StreamingAdaptiveEQ` as `process --mode adaptive` runs it.
-///
-/// With a model, the static/manual cascade runs all the time (it is cheap) and the adaptive
-/// engine runs in adaptive mode; switching modes crossfades between the two over 10 ms.
-/// Entering adaptive mode restarts the engine, which primes its analysis after 8 frames and
-/// glides in from flat, so the switch is click-free.
+/// Static and manual modes run a 5-band cascade set to the word's (or the manual) EQ;
+/// adaptive mode with a model runs `StreamingAdaptiveEQ`. Switching between them crossfades
+/// over 10 ms; while only the engine is heard, the cascade sits out (it restarts from rest
+/// when a crossfade needs it). Entering adaptive mode restarts the engine, which primes its
+/// analysis after 8 frames and glides in from flat, so the switch is click-free.
 public struct HostEqualiser: ~Copyable {
-    /// Frames processed per internal chunk (the size of the dry scratch buffer).
-    public static let chunkFrames = 1024
-    /// Length of the bypass crossfade.
+    /// Length of the bypass and mode crossfades.
     public static let bypassFadeMilliseconds: Float = 10
     /// Length of an output-gain ramp.
     public static let gainRampMilliseconds: Float = 20
 
     /// Number of words in the vocabulary (valid term indices are 0..<vocabularyCount).
     public let vocabularyCount: Int
-    public private(set) var channelCount = 0
-    public private(set) var sampleRateHz: Double = 44_100
+    /// What the cascade and the engine are prepared with: the chunk length is
+    /// `spec.maximumBlockFrames`.
+    public private(set) var spec = ProcessSpec(sampleRateHz: 44_100, maximumBlockFrames: ProcessSpec.hostChunkFrames,
+                                               channelCount: 1)
+    public var channelCount: Int { spec.channelCount }
+    public var sampleRateHz: Double { spec.sampleRateHz }
 
     private let vocabulary: UnsafeMutablePointer<EQSettings>
     private var eq = EQProcessor()
     /// The adaptive engine, when there is a model (behind a pointer: it is ~Copyable).
     private let engine: UnsafeMutablePointer<StreamingAdaptiveEQ>?
+    /// Per channel, one chunk of the input (for crossfades).
     private var dry: UnsafeMutablePointer<Float>
     private var work: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
     private var adaptiveBuffer: UnsafeMutablePointer<Float>
     private var adaptiveWork: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
     /// 1 = the adaptive engine is heard, 0 = the static/manual cascade.
     private var engineMix: Float = 0, engineMixStep: Float = 0
+    /// False while the cascade sits out (only the engine is heard).
+    private var cascadeRunning = true
+    private var output = OutputStage()
     private var controls = HostControls()
     private var fresh = true
-    private var mix: Float = 1, mixStep: Float = 0
-    private var gain: Float = 1, gainTarget: Float = 1, gainStep: Float = 0
 
     /// A host equaliser over a vocabulary (its model drives adaptive mode, when present).
     public init(vocabulary: HostVocabulary) {
@@ -213,31 +94,31 @@ public struct HostEqualiser: ~Copyable {
     /// Whether adaptive mode runs the adaptive engine (a model was given).
     public var hasAdaptiveEngine: Bool { engine != nil }
 
-    /// Sets the sample rate (any positive rate) and channel count (1…8) and clears all
-    /// state. Allocates.
-    public mutating func prepare(sampleRateHz: Double, channelCount: Int) {
-        precondition(sampleRateHz.isFinite && sampleRateHz > 0, "sample rate must be positive")
-        precondition(channelCount >= 1 && channelCount <= EQProcessor.maximumChannelCount, "1…8 channels")
-        self.sampleRateHz = sampleRateHz
-        self.channelCount = channelCount
+    /// Prepares for the host's rate and channels (1…8) and clears all state. The host may
+    /// pass blocks of any length; they are rendered in chunks of at most
+    /// `min(host.maximumBlockFrames, ProcessSpec.hostChunkFrames)` frames. Allocates.
+    public mutating func prepare(_ host: ProcessSpec) {
+        let chunk = min(host.maximumBlockFrames, ProcessSpec.hostChunkFrames)
+        spec = ProcessSpec(sampleRateHz: host.sampleRateHz, maximumBlockFrames: chunk, channelCount: host.channelCount)
+        let channels = spec.channelCount
         dry.deallocate(); work.deallocate(); adaptiveBuffer.deallocate(); adaptiveWork.deallocate()
-        dry = .allocate(capacity: channelCount * Self.chunkFrames)
-        dry.initialize(repeating: 0, count: channelCount * Self.chunkFrames)
-        work = .allocate(capacity: channelCount)
-        let adaptiveCount = engine == nil ? 1 : channelCount * Self.chunkFrames
+        dry = .allocate(capacity: channels * chunk)
+        dry.initialize(repeating: 0, count: channels * chunk)
+        work = .allocate(capacity: channels)
+        let adaptiveCount = engine == nil ? 1 : channels * chunk
         adaptiveBuffer = .allocate(capacity: adaptiveCount)
         adaptiveBuffer.initialize(repeating: 0, count: adaptiveCount)
-        adaptiveWork = .allocate(capacity: channelCount)
-        for c in 0..<channelCount { adaptiveWork[c] = adaptiveBuffer + (engine == nil ? 0 : c * Self.chunkFrames) }
-        eq.prepare(sampleRateHz: Float(sampleRateHz), channelCount: channelCount)
+        adaptiveWork = .allocate(capacity: channels)
+        for c in 0..<channels { adaptiveWork[c] = adaptiveBuffer + (engine == nil ? 0 : c * chunk) }
+        eq.prepare(spec)
         if let engine {
-            engine.pointee.prepare(sampleRateHz: sampleRateHz, channelCount: channelCount)
+            engine.pointee.prepare(spec)
             // Run every engine path once here (priming, analysis, decoding), so one-time
             // initialisations happen now and never on the audio thread.
-            var remaining = Int(sampleRateHz)
+            var remaining = Int(spec.sampleRateHz)
             while remaining > 0 {
-                let n = min(remaining, Self.chunkFrames)
-                for c in 0..<channelCount { adaptiveWork[c].update(repeating: 0, count: n) }
+                let n = min(remaining, chunk)
+                for c in 0..<channels { adaptiveWork[c].update(repeating: 0, count: n) }
                 engine.pointee.process(adaptiveWork, frameCount: n)
                 remaining -= n
             }
@@ -245,20 +126,27 @@ public struct HostEqualiser: ~Copyable {
         reset()
     }
 
+    /// Prepares for `sampleRateHz` and `channelCount`, rendering in `ProcessSpec.hostChunkFrames` chunks.
+    public mutating func prepare(sampleRateHz: Double, channelCount: Int) {
+        prepare(ProcessSpec(sampleRateHz: sampleRateHz, maximumBlockFrames: ProcessSpec.hostChunkFrames,
+                            channelCount: channelCount))
+    }
+
     /// Clears filter state; the next `process` starts on its controls without a glide.
     public mutating func reset() {
         eq.reset()
+        cascadeRunning = true
         if let engine { engine.pointee.reset() }
         fresh = true
     }
 
-    /// The EQ the given controls ask for (before smoothing).
+    /// The EQ the given controls ask for from the cascade (before smoothing).
     public func targetSettings(_ c: HostControls) -> EQSettings {
         switch c.mode {
         case .manual:
             return c.manual
         case .static, .adaptive:
-            // In adaptive mode with an engine this cascade runs alongside (for crossfades).
+            // In adaptive mode with an engine the cascade is what a crossfade fades to/from.
             let a = vocabulary[min(max(c.term, 0), vocabularyCount - 1)]
             guard c.blend > 0 else { return a.scaled(by: c.intensity) }
             let b = vocabulary[min(max(c.secondTerm, 0), vocabularyCount - 1)]
@@ -297,44 +185,75 @@ public struct HostEqualiser: ~Copyable {
     }
 
     /// Renders `frameCount` frames of `channelCount` channels from `inputs` into `outputs`
-    /// (an output may be the same buffer as its input). Real-time safe; any frame count,
-    /// including 0 and 1.
+    /// (an output may be the same buffer as its input). Real-time safe; any frame count.
     public mutating func process(inputs: UnsafePointer<UnsafePointer<Float>>,
                                  outputs: UnsafePointer<UnsafeMutablePointer<Float>>,
                                  frameCount: Int, controls new: HostControls) {
         apply(new)
         var done = 0
         while done < frameCount {
-            let n = min(Self.chunkFrames, frameCount - done)
+            let n = min(spec.maximumBlockFrames, frameCount - done)
+            render(inputs: inputs, outputs: outputs, offset: done, frames: n)
+            done += n
+        }
+    }
+
+    /// Renders in place (`adaptive-eq process` reads into and writes from one buffer).
+    public mutating func process(_ channels: UnsafePointer<UnsafeMutablePointer<Float>>, frameCount: Int,
+                                 controls new: HostControls) {
+        process(inputs: UnsafeRawPointer(channels).assumingMemoryBound(to: UnsafePointer<Float>.self),
+                outputs: channels, frameCount: frameCount, controls: new)
+    }
+
+    // MARK: - internals
+
+    /// One chunk (`n` ≤ `spec.maximumBlockFrames`).
+    private mutating func render(inputs: UnsafePointer<UnsafePointer<Float>>,
+                                 outputs: UnsafePointer<UnsafeMutablePointer<Float>>, offset: Int, frames n: Int) {
+        let chunk = spec.maximumBlockFrames
+        let keepDry = output.needsDry
+        if let engine, engineMix >= 1 && engineMixStep == 0 {
+            // Only the engine is heard: it filters the output buffer directly.
             for c in 0..<channelCount {
-                let d = dry + c * Self.chunkFrames
-                d.update(from: inputs[c] + done, count: n)
-                let out = outputs[c] + done
+                let input = inputs[c] + offset, out = outputs[c] + offset
+                if keepDry { (dry + c * chunk).update(from: input, count: n) }
+                if UnsafePointer(out) != input { out.update(from: input, count: n) }
+                work[c] = out
+            }
+            engine.pointee.process(work, frameCount: n)
+            cascadeRunning = false
+        } else {
+            if !cascadeRunning {
+                // Back from sitting out: start from rest on the current targets.
+                eq.reset()
+                eq.snapToTargets()
+                cascadeRunning = true
+            }
+            for c in 0..<channelCount {
+                let d = dry + c * chunk
+                d.update(from: inputs[c] + offset, count: n)
+                let out = outputs[c] + offset
                 out.update(from: d, count: n)
                 work[c] = out
             }
             eq.process(work, frameCount: n)
             if let engine, engineMix > 0 || engineMixStep > 0 {
-                for c in 0..<channelCount { adaptiveWork[c].update(from: dry + c * Self.chunkFrames, count: n) }
+                for c in 0..<channelCount { adaptiveWork[c].update(from: dry + c * chunk, count: n) }
                 engine.pointee.process(adaptiveWork, frameCount: n)
                 mixEngine(frames: n)
             }
-            crossfadeAndGain(frames: n)
-            done += n
         }
+        output.apply(work, dry: dry, dryStride: chunk, channelCount: channelCount, frames: n)
     }
 
-    // MARK: - internals
-
     private mutating func apply(_ new: HostControls) {
-        let rate = Float(sampleRateHz)
+        let fadeFrames = Self.bypassFadeMilliseconds * 0.001 * Float(spec.sampleRateHz)
         if fresh || new.smoothingTimeMilliseconds != controls.smoothingTimeMilliseconds {
             eq.smoothingTimeMilliseconds = max(new.smoothingTimeMilliseconds, 0)
         }
         if fresh || new != controls {
             eq.setTargets(targetSettings(new))
         }
-        let newGain = powf(10, new.outputGainDecibels / 20)
         let useEngine: Float = new.mode == .adaptive ? 1 : 0
         if let engine {
             let target = AdaptiveTarget(term: new.term, secondTerm: new.secondTerm, blend: new.blend,
@@ -355,24 +274,16 @@ public struct HostEqualiser: ~Copyable {
         } else if new.mode != controls.mode && (new.mode == .adaptive || controls.mode == .adaptive) {
             // Entering adaptive mode from silence of the engine: start it afresh.
             if useEngine > 0 && engineMix <= 0, let engine { engine.pointee.reset() }
-            engineMixStep = (useEngine > 0 ? 1 : -1) / max(Self.bypassFadeMilliseconds * 0.001 * rate, 1)
+            engineMixStep = (useEngine > 0 ? 1 : -1) / max(fadeFrames, 1)
         }
         if fresh {
             eq.snapToTargets()
-            mix = new.enabled ? 1 : 0
-            mixStep = 0
-            gain = newGain
-            gainTarget = newGain
-            gainStep = 0
+            output.settle(enabled: new.enabled, gainDecibels: new.outputGainDecibels)
             fresh = false
         } else {
-            if new.enabled != controls.enabled {
-                mixStep = (new.enabled ? 1 : -1) / max(Self.bypassFadeMilliseconds * 0.001 * rate, 1)
-            }
-            if newGain != gainTarget {
-                gainTarget = newGain
-                gainStep = (newGain - gain) / max(Self.gainRampMilliseconds * 0.001 * rate, 1)
-            }
+            if new.enabled != controls.enabled { output.fade(toEnabled: new.enabled, fadeFrames: fadeFrames) }
+            output.ramp(toGainDecibels: new.outputGainDecibels,
+                        rampFrames: Self.gainRampMilliseconds * 0.001 * Float(spec.sampleRateHz))
         }
         controls = new
     }
@@ -394,45 +305,6 @@ public struct HostEqualiser: ~Copyable {
             if engineMix <= 0 || engineMix >= 1 { engineMixStep = 0 }
         } else if engineMix >= 1 {
             for c in 0..<channelCount { work[c].update(from: adaptiveWork[c], count: n) }
-        }
-    }
-
-    /// Crossfades the equalised chunk (in `work`) with the dry copy and applies the output
-    /// gain; both are skipped entirely when settled at "enabled, 0 dB".
-    private mutating func crossfadeAndGain(frames n: Int) {
-        if mixStep != 0 {
-            var m = mix
-            for c in 0..<channelCount {
-                m = mix
-                let d = dry + c * Self.chunkFrames, w = work[c]
-                for i in 0..<n {
-                    m = min(max(m + mixStep, 0), 1)
-                    w[i] = d[i] + m * (w[i] - d[i])
-                }
-            }
-            mix = m
-            if mix <= 0 || mix >= 1 { mixStep = 0 }
-        } else if mix <= 0 {
-            for c in 0..<channelCount { work[c].update(from: dry + c * Self.chunkFrames, count: n) }
-        }
-        if gainStep != 0 {
-            var g = gain
-            for c in 0..<channelCount {
-                g = gain
-                let w = work[c]
-                for i in 0..<n {
-                    g += gainStep
-                    if (gainStep > 0 && g > gainTarget) || (gainStep < 0 && g < gainTarget) { g = gainTarget }
-                    w[i] *= g
-                }
-            }
-            gain = g
-            if gain == gainTarget { gainStep = 0 }
-        } else if gain != 1 {
-            for c in 0..<channelCount {
-                let w = work[c]
-                for i in 0..<n { w[i] *= gain }
-            }
         }
     }
 }

@@ -68,6 +68,8 @@ public struct StreamingAdaptiveEQ: ~Copyable {
     public private(set) var analysisCount = 0
     public private(set) var sampleRateHz: Double = 44_100
     public private(set) var channelCount = 0
+    /// The longest block `process` accepts (from the spec it was prepared with).
+    public private(set) var maximumBlockFrames = 0
 
     private var equaliser: EQProcessor
     private var mel: MelRing
@@ -116,14 +118,19 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         mono.deallocate(); channelPointers.deallocate()
     }
 
-    /// Sets the sample rate (8–192 kHz) and channel count (1–8) and clears all state.
-    /// Allocates (analysis sizes depend on the rate); call it off the audio thread.
-    public mutating func prepare(sampleRateHz: Double, channelCount: Int) {
-        self.sampleRateHz = sampleRateHz
-        self.channelCount = channelCount
-        equaliser.prepare(sampleRateHz: Float(sampleRateHz), channelCount: channelCount)
-        mel = MelRing(analyzer: LogMelAnalyzer(configuration: model.melConfiguration, sampleRateHz: sampleRateHz),
-                      capacity: 64)
+    /// Prepares for `spec` (8–192 kHz, 1–8 channels, blocks up to `spec.maximumBlockFrames`)
+    /// and clears all state. Allocates (analysis sizes depend on the rate, the mel history
+    /// on the longest block); call it off the audio thread.
+    public mutating func prepare(_ spec: ProcessSpec) {
+        sampleRateHz = spec.sampleRateHz
+        channelCount = spec.channelCount
+        maximumBlockFrames = spec.maximumBlockFrames
+        equaliser.prepare(spec)
+        let analyzer = LogMelAnalyzer(configuration: model.melConfiguration, sampleRateHz: spec.sampleRateHz)
+        // Frames are handed to the encoder after each block, so the ring must hold every
+        // frame one block can complete, plus the first frames the priming repeats.
+        let framesPerBlock = spec.maximumBlockFrames / analyzer.hopSize + 2
+        mel = MelRing(analyzer: analyzer, capacity: max(64, Self.warmUpFrames + framesPerBlock))
         updateInterval()
         reset()
     }
@@ -145,8 +152,10 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         targetSettings = .flat
     }
 
-    /// Equalises `frameCount` samples of each channel in place. Real-time safe.
+    /// Equalises `frameCount` (≤ `maximumBlockFrames`) samples of each channel in place.
+    /// Real-time safe.
     public mutating func process(_ channels: UnsafePointer<UnsafeMutablePointer<Float>>, frameCount: Int) {
+        precondition(frameCount <= maximumBlockFrames, "block longer than the prepared maximum")
         var done = 0
         while done < frameCount {
             let n = min(frameCount - done, samplesToAnalysis)

@@ -56,12 +56,12 @@ struct AnalyzeCommand: ParsableCommand {
         let termIndex = try model.termIndex(term)
         let reader = try AudioFileReader(path: input)
         let fs = Double(reader.sampleRate), channels = reader.channelCount
+        let chunk = 4096
         var engine = StreamingAdaptiveEQ(model: model, target: AdaptiveTarget(term: termIndex, intensity: intensity))
-        engine.prepare(sampleRateHz: fs, channelCount: channels)
+        engine.prepare(ProcessSpec(sampleRateHz: fs, maximumBlockFrames: chunk, channelCount: channels))
         let inputSpectrum = MeanLogMel(model: model, sampleRate: fs)
         let outputSpectrum = MeanLogMel(model: model, sampleRate: fs)
 
-        let chunk = 4096
         let interleaved = UnsafeMutablePointer<Float>.allocate(capacity: chunk * channels)
         let planar = UnsafeMutablePointer<Float>.allocate(capacity: chunk * channels)
         let pointers = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: channels)

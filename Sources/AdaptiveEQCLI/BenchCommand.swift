@@ -20,7 +20,7 @@ struct BenchCommand: ParsableCommand {
             plus one streaming encoder pass), decoder (one 32 → 13 decode), eq (one
             512-frame stereo block through the 10-stage adaptive EQ), block (one 512-frame
             stereo block of the whole engine, analysis included), and offline (real-time
-            factor of rendering from memory). Allocations are counted on the rendering thread.
+            factor of rendering from memory, by the engine and through the host layer). Allocations are counted on the rendering thread.
             """)
 
     @Flag(help: "Print JSON.")
@@ -101,7 +101,7 @@ struct BenchCommand: ParsableCommand {
 
         // block: the whole engine (analysis every 4 blocks), after warm-up.
         var engine = StreamingAdaptiveEQ(model: model, target: AdaptiveTarget(term: warm, intensity: 0.7))
-        engine.prepare(sampleRateHz: fs, channelCount: 2)
+        engine.prepare(ProcessSpec(sampleRateHz: fs, maximumBlockFrames: frames, channelCount: 2))
         for _ in 0..<200 { loadBlock(); engine.process(pointers, frameCount: frames) }
         var allocations: UInt64 = 0
         let blockStats = measure(count: blocks) {
@@ -121,12 +121,23 @@ struct BenchCommand: ParsableCommand {
         for _ in 0..<total { loadBlock(); engine.process(pointers, frameCount: frames) }
         let realTimeFactor = seconds / ((now() - start) / 1e9)
 
+        // host offline: the same render through the host layer, as `process` runs it.
+        var host = HostEqualiser(vocabulary: HostVocabulary(staticTerms: try loadStaticTerms(), model: model))
+        host.prepare(ProcessSpec(sampleRateHz: fs, maximumBlockFrames: frames, channelCount: 2))
+        var controls = HostControls()
+        controls.term = warm
+        controls.secondTerm = warm
+        let hostStart = now()
+        for _ in 0..<total { loadBlock(); host.process(pointers, frameCount: frames, controls: controls) }
+        let hostRealTimeFactor = seconds / ((now() - hostStart) / 1e9)
+
         if json {
             var object: [String: Any] = [:]
             for (name, s) in results { object[name] = ["median_us": s.median, "p99_us": s.p99, "max_us": s.max] }
             object["block_allocations"] = allocations
             object["allocation_counting"] = aeq_allocation_counting_available() == 1
             object["offline_realtime_factor"] = realTimeFactor
+            object["host_offline_realtime_factor"] = hostRealTimeFactor
             object["block_frames"] = frames
             object["channels"] = 2
             object["sample_rate"] = fs
@@ -140,6 +151,7 @@ struct BenchCommand: ParsableCommand {
             }
             print("allocations in \(blocks) engine blocks: \(aeq_allocation_counting_available() == 1 ? String(allocations) : "not counted on this platform")")
             print(String(format: "offline render: %.0f× real time (stereo 44.1 kHz, one thread)", realTimeFactor))
+            print(String(format: "offline render through the host layer (as `process` runs it): %.0f× real time", hostRealTimeFactor))
         }
     }
 }

@@ -1,8 +1,9 @@
+import AdaptiveEQ
 import AudioFile
 import EQDSP
 import Foundation
 
-/// Streams a file through a block processor into a new file: constant memory, host-like
+/// Streams a file through the host equaliser into a new file: constant memory, host-like
 /// blocks of `blockSize` frames, the output written to a temporary file and renamed at the
 /// end. The input is never opened for writing.
 struct FileRenderer {
@@ -11,8 +12,6 @@ struct FileRenderer {
     var blockSize: Int
     var overwrite: Bool
     var showProgress: Bool
-    /// Applied after processing (0 dB leaves samples untouched, so nulls stay exact).
-    var outputGainDecibels: Float = 0
 
     /// Opens the input and checks the output path before any processing starts.
     func openInput() throws -> AudioFileReader {
@@ -49,9 +48,10 @@ struct FileRenderer {
         }
     }
 
-    /// Renders `reader` through `processor`.
+    /// Renders `reader` through `host` (prepared for the file's rate and channels) with
+    /// `controls`.
     @discardableResult
-    func render<P: AudioBlockProcessor & ~Copyable>(_ reader: AudioFileReader, through processor: inout P) throws -> Summary {
+    func render(_ reader: AudioFileReader, through host: inout HostEqualiser, controls: HostControls) throws -> Summary {
         let writer = try AudioFileWriter(path: outputPath, sampleRate: reader.sampleRate,
                                          channelCount: reader.channelCount, like: reader.format,
                                          overwrite: overwrite)
@@ -64,7 +64,6 @@ struct FileRenderer {
         var progress = ProgressBar(totalFrames: reader.frameCount, sampleRate: reader.sampleRate,
                                    enabled: showProgress)
         var summary = Summary(writesFloat: writer.writesFloat)
-        let gain = outputGainDecibels == 0 ? 1 : powf(10, outputGainDecibels / 20)
         var total = 0
         while true {
             let got = reader.readPlanar(into: planar, channelStride: chunk, frames: chunk, scratch: interleaved)
@@ -73,13 +72,13 @@ struct FileRenderer {
             while offset < got {
                 let n = min(blockSize, got - offset)
                 for c in 0..<channels { pointers[c] = planar + c * chunk + offset }
-                processor.process(pointers, frameCount: n)
+                host.process(pointers, frameCount: n, controls: controls)
                 offset += n
             }
             for c in 0..<channels {
                 let src = planar + c * chunk
                 for i in 0..<got {
-                    let v = src[i] * gain
+                    let v = src[i]
                     let magnitude = abs(v)
                     if magnitude > 1 { summary.samplesOverFullScale += 1 }
                     summary.peak = max(summary.peak, magnitude)

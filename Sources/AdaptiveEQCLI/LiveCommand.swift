@@ -92,17 +92,9 @@ struct LiveCommand: ParsableCommand {
         let table = try loadStaticTerms()
         let loaded: AdaptiveEQModel? = model != nil || BundledResources.modelPath != nil ? try loadModel(path: model) : nil
         let vocabulary = HostVocabulary(staticTerms: table, model: loaded)
-        let words = vocabulary.words
-        func index(of word: String) throws -> Int {
-            guard let i = words.firstIndex(of: word.lowercased()) else {
-                let near = nearestWords(to: word, in: words, limit: 3).joined(separator: ", ")
-                throw CLIError("unknown word '\(word)'; nearest known words: \(near) (adaptive-eq terms lists all)")
-            }
-            return i
-        }
         var controls = HostControls()
-        controls.term = try index(of: term)
-        controls.secondTerm = try secondTerm.map(index(of:)) ?? controls.term
+        controls.term = try vocabulary.termIndex(term)
+        controls.secondTerm = try secondTerm.map { try vocabulary.termIndex($0) } ?? controls.term
         controls.blend = blend
         controls.intensity = intensity
         controls.smoothingTimeMilliseconds = smoothingMilliseconds

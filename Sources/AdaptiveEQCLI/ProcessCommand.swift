@@ -47,13 +47,13 @@ struct ProcessCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Manual EQ: 13 comma-separated parameters (see below).")
     var eq: String?
 
-    @Option(name: .customLong("term-b"), help: "A second word to blend with the first (adaptive mode).")
+    @Option(name: .customLong("term-b"), help: "A second word to blend with the first.")
     var secondTerm: String?
 
     @Option(help: "Blend towards --term-b, 0 (first word only) … 1 (second word only).")
     var blend: Float = 0
 
-    @Option(help: "adaptive: listen and correct the audio's own colouration towards the word; static: apply the word's fixed SAFE-DB EQ.")
+    @Option(help: "adaptive: listen and correct the audio's own colouration towards the word; static: apply the word's fixed EQ (its SAFE-DB setting, else the decoded word).")
     var mode: EngineMode = .adaptive
 
     @Option(name: .customLong("analysis-ms"), help: "Adaptive mode: time between analyses in ms.")
@@ -95,46 +95,33 @@ struct ProcessCommand: ParsableCommand {
 
     func run() throws {
         let renderer = FileRenderer(inputPath: input, outputPath: output, blockSize: blockSize,
-                                    overwrite: force, showProgress: true, outputGainDecibels: outputGainDecibels)
+                                    overwrite: force, showProgress: true)
+        var controls = HostControls()
+        controls.analysisIntervalMilliseconds = analysisMilliseconds
+        controls.smoothingTimeMilliseconds = smoothingMilliseconds
+        controls.outputGainDecibels = outputGainDecibels
+        let vocabulary: HostVocabulary?
         if let eq {
-            let settings = try parseManualEQ(eq)
-            try renderStatic(settings, renderer)
-        } else if mode == .static {
-            let table = try loadStaticTerms()
-            guard let found = table.term(term!) else {
-                let near = table.suggestions(for: term!).joined(separator: ", ")
-                throw CLIError("unknown word '\(term!)' in the static table; nearest: \(near) (or use --mode adaptive)")
-            }
-            try renderStatic(found.settings.scaled(by: intensity), renderer)
+            controls.mode = .manual
+            controls.manual = try parseManualEQ(eq)
+            vocabulary = nil
         } else {
-            let model = try loadModel(path: model)
-            let target = AdaptiveTarget(term: try model.termIndex(term!),
-                                        secondTerm: try secondTerm.map { try model.termIndex($0) },
-                                        blend: blend, intensity: intensity)
-            let reader = try renderer.openInput()
-            var engine = StreamingAdaptiveEQ(model: model, target: target)
-            engine.analysisIntervalMilliseconds = analysisMilliseconds
-            engine.smoothingTimeMilliseconds = smoothingMilliseconds
-            engine.prepare(sampleRateHz: Double(reader.sampleRate), channelCount: reader.channelCount)
-            report(try renderer.render(reader, through: &engine))
+            let words = try loadVocabulary(modelPath: model)
+            controls.mode = mode == .static ? .static : .adaptive
+            controls.term = try words.termIndex(term!)
+            controls.secondTerm = try secondTerm.map { try words.termIndex($0) } ?? controls.term
+            controls.blend = blend
+            controls.intensity = intensity
+            vocabulary = words
         }
-    }
-
-    /// Output over full scale is worth one line on stderr; the file is written either way.
-    private func report(_ summary: FileRenderer.Summary) {
+        let reader = try renderer.openInput()
+        var host = vocabulary.map { HostEqualiser(vocabulary: $0) } ?? HostEqualiser(vocabulary: [])
+        host.prepare(ProcessSpec(sampleRateHz: Double(reader.sampleRate), maximumBlockFrames: blockSize,
+                                 channelCount: reader.channelCount))
+        let summary = try renderer.render(reader, through: &host, controls: controls)
         if let warning = summary.headroomWarning {
             FileHandle.standardError.write("adaptive-eq: \(warning)\n".data(using: .utf8)!)
         }
-    }
-
-    private func renderStatic(_ settings: EQSettings, _ renderer: FileRenderer) throws {
-        let reader = try renderer.openInput()
-        var processor = EQProcessor()
-        processor.prepare(sampleRateHz: Float(reader.sampleRate), channelCount: reader.channelCount)
-        processor.smoothingTimeMilliseconds = smoothingMilliseconds
-        processor.setTargets(settings)
-        processor.snapToTargets()
-        report(try renderer.render(reader, through: &processor))
     }
 }
 

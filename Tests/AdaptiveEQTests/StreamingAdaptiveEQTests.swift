@@ -50,7 +50,7 @@ func makeEngine(_ model: AdaptiveEQModel, word: String, intensity: Float, sample
                 channels: Int = 2) throws -> StreamingAdaptiveEQ {
     let index = try #require(model.terms.index(of: word), "'\(word)' must be in the vocabulary")
     var engine = StreamingAdaptiveEQ(model: model, target: AdaptiveTarget(term: index, intensity: intensity))
-    engine.prepare(sampleRateHz: sampleRate, channelCount: channels)
+    engine.prepare(ProcessSpec(sampleRateHz: sampleRate, maximumBlockFrames: 4096, channelCount: channels))
     return engine
 }
 

@@ -133,7 +133,7 @@ private final class EngineBox {
         let model = loadedModel.model
         let term = model.terms.index(of: "warm") ?? 0
         engine = StreamingAdaptiveEQ(model: model, target: AdaptiveTarget(term: term, intensity: 0.7))
-        engine.prepare(sampleRateHz: sampleRateHz, channelCount: channelCount)
+        engine.prepare(ProcessSpec(sampleRateHz: sampleRateHz, maximumBlockFrames: blockFrames, channelCount: channelCount))
         // Warm up past the 2-s window so every analysis is a steady-state one.
         for _ in 0..<(Int(4 * sampleRateHz) / blockFrames) {
             feeder.next()

@@ -1,0 +1,95 @@
+import EQDSP
+
+/// Where a host's equaliser takes its five bands from.
+///
+/// The first cases follow `ControlParameter.mode`'s options in order; hosts add `manual`,
+/// which applies the 13 EQ parameters given directly (as `adaptive-eq process --eq` does).
+public enum EqualiserMode: Int, CaseIterable, Sendable {
+    /// Listens to the audio and moves it from its own colouration towards the word
+    /// (`StreamingAdaptiveEQ`). Without a model it applies the static EQ instead.
+    case adaptive = 0
+    /// The word's fixed EQ from the term table, gains scaled by the intensity.
+    case `static` = 1
+    /// The 13 manual EQ parameters; words, blend and intensity are ignored.
+    case manual = 2
+
+    /// Label shown by hosts and accepted by the live client.
+    public var label: String {
+        switch self {
+        case .adaptive: "adaptive"
+        case .static: "static"
+        case .manual: "manual"
+        }
+    }
+}
+
+/// The control values a real-time host feeds `HostEqualiser` each block, already in their
+/// units. Plain values, so a host can fill them from plugin ports or from atomics.
+public struct HostControls: Sendable, Equatable {
+    /// Index into the vocabulary.
+    public var term = 0
+    /// Index into the vocabulary of the word blended in by `blend`.
+    public var secondTerm = 0
+    /// 0 = first word only … 1 = second word only.
+    public var blend: Float = 0
+    /// 0 = no change (exact null) … 1 = all the way to the word.
+    public var intensity: Float = ControlParameter.intensity.defaultValue
+    public var mode = EqualiserMode.adaptive
+    /// How often the adaptive engine re-analyses the audio, in milliseconds.
+    public var analysisIntervalMilliseconds: Float = ControlParameter.analysisInterval.defaultValue
+    /// Time constant of EQ glides, in milliseconds.
+    public var smoothingTimeMilliseconds: Float = ControlParameter.smoothingTime.defaultValue
+    /// Gain after the equaliser, in dB.
+    public var outputGainDecibels: Float = ControlParameter.outputGain.defaultValue
+    /// Off = bypass (with a short crossfade).
+    public var enabled = true
+    /// The EQ applied in `manual` mode.
+    public var manual = EQSettings.flat
+
+    public init() {}
+
+    /// Sets one control from a raw host value (an LV2 port value or a number typed by the
+    /// user): non-finite values are ignored, others clamped into the table's range, indices
+    /// and toggles rounded. `vocabularyCount` bounds the word indices. Real-time safe.
+    public mutating func set(_ parameter: ControlParameter, rawValue: Float, vocabularyCount: Int) {
+        guard rawValue.isFinite else { return }
+        let v = min(max(rawValue, parameter.range.lowerBound), parameter.range.upperBound)
+        let lastWord = Float(max(vocabularyCount - 1, 0))
+        switch parameter {
+        case .term: term = Int(min(v, lastWord).rounded())
+        case .secondTerm: secondTerm = Int(min(v, lastWord).rounded())
+        case .blend: blend = v
+        case .intensity: intensity = v
+        case .mode:
+            // The mode port also carries `manual`, one past the table's options.
+            let m = Int(min(max(rawValue, 0), Float(EqualiserMode.manual.rawValue)).rounded())
+            mode = EqualiserMode(rawValue: m) ?? .adaptive
+        case .analysisInterval: analysisIntervalMilliseconds = v
+        case .smoothingTime: smoothingTimeMilliseconds = v
+        case .outputGain: outputGainDecibels = v
+        case .enabled: enabled = v >= 0.5
+        }
+    }
+
+    /// The raw host value of one control (the inverse of `set`): indices and toggles as
+    /// numbers, everything else in its unit.
+    public func rawValue(_ parameter: ControlParameter) -> Float {
+        switch parameter {
+        case .term: Float(term)
+        case .secondTerm: Float(secondTerm)
+        case .blend: blend
+        case .intensity: intensity
+        case .mode: Float(mode.rawValue)
+        case .analysisInterval: analysisIntervalMilliseconds
+        case .smoothingTime: smoothingTimeMilliseconds
+        case .outputGain: outputGainDecibels
+        case .enabled: enabled ? 1 : 0
+        }
+    }
+
+    /// Sets one manual EQ parameter, clamped into its range (non-finite values ignored).
+    public mutating func setManual(_ parameter: EQParameter, rawValue: Float) {
+        guard rawValue.isFinite else { return }
+        manual[parameter] = min(max(rawValue, parameter.range.lowerBound), parameter.range.upperBound)
+    }
+}
