@@ -4,9 +4,11 @@
 #                     docs/EVALUATION_REPORT.md with plots in docs/eval/
 #   make eval-head    the same, but build a clean export of the last commit (git archive HEAD),
 #                     so uncommitted changes in the work tree do not leak into the figures
-#   make eval-test    check the harness's metric implementations (fast, no CLI)
+#   make eval-quick   a development run (EVAL_QUICK=1: ≤ 20 real clips, fewer colourings and words; minutes)
+#   make eval-test    check the harness's metric implementations and the Python toolkit (fast)
 #
-# Variables: EVAL_CLIPS=folder of WAV clips (default build/clips), EVAL_MODEL=model file
+# Variables: EVAL_REAL_CLIPS=folder of real recordings (default build/real/clips, written by
+# python -m training.real_corpus), EVAL_CLIPS=folder of synthetic clips (default build/clips), EVAL_MODEL=model file
 # (default: the bundled one), EVAL_SWIFT_TESTS=1 (also run the engine's mid-stream click test),
 # PYTHON, EVAL_SCRATCH (SwiftPM scratch folder, default .build-eval).
 
@@ -14,9 +16,10 @@ PYTHON ?= python3
 EVAL_SCRATCH ?= .build-eval
 EVAL_HEAD ?= .build-eval-head
 EVAL_CLIPS ?= build/clips
-export EVAL_CLIPS
+EVAL_REAL_CLIPS ?= build/real/clips
+export EVAL_CLIPS EVAL_REAL_CLIPS
 
-.PHONY: eval eval-build eval-head eval-test
+.PHONY: eval eval-build eval-head eval-quick eval-test
 
 eval: eval-build
 	$(PYTHON) eval/evaluate.py --bin "$$(swift build -c release --scratch-path $(EVAL_SCRATCH) --show-bin-path)/adaptive-eq"
@@ -32,5 +35,10 @@ eval-head:
 	EVAL_SRC="$(EVAL_HEAD)/src" $(PYTHON) eval/evaluate.py \
 	  --bin "$$(cd $(EVAL_HEAD)/src && swift build -c release --scratch-path ../build --show-bin-path)/adaptive-eq"
 
+eval-quick:
+	EVAL_QUICK=1 $(MAKE) eval
+
+# AEQ_BIN: also check python/aeq/parameters.json against the CLI built by make eval.
 eval-test:
-	$(PYTHON) -m pytest -q eval/test_metrics.py
+	AEQ_BIN="$$(swift build -c release --scratch-path $(EVAL_SCRATCH) --show-bin-path)/adaptive-eq" \
+	  $(PYTHON) -m pytest -q eval/test_metrics.py python/tests

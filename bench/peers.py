@@ -1,6 +1,6 @@
 """Python peers of the Swift engine, for side-by-side timing (bench/run.py).
 
-- RBJ cookbook biquads (the same formulas as Sources/EQDSP/Biquad.swift) for scipy `sosfilt`;
+- RBJ cookbook biquads (python/aeq/rbj.py: the same formulas as Sources/EQDSP) for scipy `sosfilt`;
 - the model of docs/MODEL_FORMAT.md in PyTorch (encoder and decoder), loaded from the
   safetensors model file, or given seeded random weights of the same shapes;
 - a seed-style prototype: every update it recomputes the log-mel of the whole 2-s window,
@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import scipy.signal
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "python"))
+from aeq import parameters, rbj  # noqa: E402
 
 # Clock for the peers' timings: CPU time of the calling thread by default (every peer runs
 # single-threaded on the calling thread), so time spent preempted on a shared machine is not
@@ -25,12 +30,9 @@ clock_ns = time.thread_time_ns
 
 SAMPLE_RATE = 44_100
 N_FFT, HOP, N_MELS, FRAMES, LATENT = 1024, 512, 64, 176, 32
-SHELF_Q = 0.71
 
-# SAFE-DB layout: g1 f1 | g2 f2 q2 | g3 f3 q3 | g4 f4 q4 | g5 f5
-BAND_KINDS = ["lowshelf", "peaking", "peaking", "peaking", "highshelf"]
-FREQ_RANGES = [(22, 1000), (82, 3900), (180, 4700), (220, 10000), (580, 20000)]
-GAIN_IDX, FREQ_IDX, Q_IDX = [0, 2, 5, 8, 11], [1, 3, 6, 9, 12], [4, 7, 10]
+# SAFE-DB layout: g1 f1 | g2 f2 q2 | g3 f3 q3 | g4 f4 q4 | g5 f5 (the toolkit's parameter table)
+FREQ_RANGES, GAIN_IDX, FREQ_IDX, Q_IDX = parameters.FREQ_RANGES, parameters.GAIN_IDX, parameters.FREQ_IDX, parameters.Q_IDX
 
 # Fixed settings used by the EQ comparisons (the Swift benchmarks use the same two).
 WARM = [3, 180, -2, 400, 0.9, 1.5, 1200, 1.2, -3, 3500, 0.8, -4, 9000]
@@ -41,42 +43,26 @@ BRIGHT = [-2, 120, -1, 300, 0.7, 1, 2000, 1, 3, 5000, 1.4, 5, 7000]
 
 def bands(params):
     """13 SAFE-DB parameters -> [(kind, f Hz, gain dB, Q)] x 5."""
-    p = list(map(float, params))
-    return [("lowshelf", p[1], p[0], SHELF_Q), ("peaking", p[3], p[2], p[4]),
-            ("peaking", p[6], p[5], p[7]), ("peaking", p[9], p[8], p[10]),
-            ("highshelf", p[12], p[11], SHELF_Q)]
+    p = [float(v) for v in params]
+    return [(kind, p[fi], p[gi], parameters.SHELF_Q if qi is None else p[qi]) for kind, gi, fi, qi in parameters.BANDS]
 
 
-def rbj(kind, f, gain_db, q, fs=SAMPLE_RATE):
-    """RBJ cookbook biquad as one normalised SOS row [b0 b1 b2 1 a1 a2]."""
-    f = min(max(f, 1.0), 0.48 * fs)
-    a = 10.0 ** (gain_db / 40.0)
-    w0 = 2.0 * math.pi * f / fs
-    cw, alpha = math.cos(w0), math.sin(w0) / (2.0 * q)
-    if kind == "peaking":
-        b = (1 + alpha * a, -2 * cw, 1 - alpha * a)
-        d = (1 + alpha / a, -2 * cw, 1 - alpha / a)
-    else:
-        s = 2 * math.sqrt(a) * alpha
-        if kind == "lowshelf":
-            b = (a * ((a + 1) - (a - 1) * cw + s), 2 * a * ((a - 1) - (a + 1) * cw), a * ((a + 1) - (a - 1) * cw - s))
-            d = ((a + 1) + (a - 1) * cw + s, -2 * ((a - 1) + (a + 1) * cw), (a + 1) + (a - 1) * cw - s)
-        else:
-            b = (a * ((a + 1) + (a - 1) * cw + s), -2 * a * ((a - 1) + (a + 1) * cw), a * ((a + 1) + (a - 1) * cw - s))
-            d = ((a + 1) - (a - 1) * cw + s, 2 * ((a - 1) - (a + 1) * cw), (a + 1) - (a - 1) * cw - s)
-    return [b[0] / d[0], b[1] / d[0], b[2] / d[0], 1.0, d[1] / d[0], d[2] / d[0]]
+def design(kind, f, gain_db, q, fs=SAMPLE_RATE):
+    """One normalised SOS row [b0 b1 b2 1 a1 a2] (scalar maths, as a per-frame prototype designs)."""
+    b0, b1, b2, a1, a2 = rbj.design(kind, min(max(f, 1.0), 0.48 * fs), gain_db, q, fs, xp=math)
+    return [b0, b1, b2, 1.0, a1, a2]
 
 
 def sos_five(params, dtype=np.float32):
-    return np.array([rbj(*b) for b in bands(params)], dtype=dtype)
+    return np.array([design(*b) for b in bands(params)], dtype=dtype)
 
 
 def sos_ten(wanted, current, dtype=np.float32):
     """The adaptive chain: each target band followed by the inverse of the current band."""
     rows = []
     for w, c in zip(bands(wanted), bands(current)):
-        rows.append(rbj(*w))
-        rows.append(rbj(c[0], c[1], -c[2], c[3]))
+        rows.append(design(*w))
+        rows.append(design(c[0], c[1], -c[2], c[3]))
     return np.array(rows, dtype=dtype)
 
 

@@ -5,21 +5,18 @@ and 96 kHz, for the Swift tests to compare against. Deterministic (seeded).
   python3 scripts/rbj_goldens.py
 """
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 from scipy import signal
 
-from static_terms import LOW, HIGH, biquad
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "python"))
+from aeq import rbj  # noqa: E402
+from aeq.parameters import HIGH, LOW  # noqa: E402
+
 OUT = ROOT / "Tests" / "EQDSPTests" / "Goldens" / "rbj_responses.json"
-
-
-def sos13(p, fs):
-    g1, f1, g2, f2, q2, g3, f3, q3, g4, f4, q4, g5, f5 = p
-    return np.array([biquad("low", f1, g1, 0.71, fs), biquad("peak", f2, g2, q2, fs), biquad("peak", f3, g3, q3, fs),
-                     biquad("peak", f4, g4, q4, fs), biquad("high", f5, g5, 0.71, fs)])
 
 
 def main():
@@ -35,7 +32,7 @@ def main():
         settings.append(HIGH.copy())
         freqs = np.geomspace(20, 0.45 * fs, 160)
         for p in settings:
-            _, h = signal.sosfreqz(sos13(p, fs), worN=freqs, fs=fs)
+            _, h = signal.sosfreqz(rbj.sos(p, fs, nyquist_fraction=0.48), worN=freqs, fs=fs)
             cases.append({"sampleRate": fs, "parameters": [float(v) for v in p],
                           "frequencies": [float(f) for f in freqs],
                           "magnitudeDecibels": [float(v) for v in 20 * np.log10(np.abs(h))]})
