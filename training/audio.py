@@ -172,7 +172,8 @@ def validate(net, dec, feats, col, safe_params, seed=99, n=256):
 
 
 def train_audio_encoder(feats, dec, enc_eq, safe_params, steps, seed, batch=64, lr=2e-3, crop_frac=0.8,
-                        crop=88, pair_weight=1.0, neutral=NEUTRAL, net=None):
+                        crop=88, pair_weight=1.0, neutral=NEUTRAL, net=None, snapshot=None):
+    """snapshot: path to save the encoder's weights at every validation (long runs can be cut short)."""
     seed_all(seed + 1)
     rng = np.random.default_rng(seed + 1)
     tr_music = np.where((feats["split"] == "train") & (feats["kind"] == "music"))[0]
@@ -218,6 +219,8 @@ def train_audio_encoder(feats, dec, enc_eq, safe_params, steps, seed, batch=64, 
                 f"cyc {l_cyc.item():.4f}  ({time.time() - t0:.0f}s)")
         if step % 500 == 499 or step == steps - 1:
             log(f"  validation: {validate(net, dec, feats, col, safe_params)}")
+            if snapshot is not None:
+                torch.save(dict(audio=net.state_dict(), step=step + 1), snapshot)
     for p in list(dec.parameters()) + list(enc_eq.parameters()):
         p.requires_grad_(True)
     net.eval()

@@ -225,8 +225,11 @@ def main():
                     help="start phase A from the audio encoder of this checkpoint (default: random init)")
     ap.add_argument("--audio-lr", type=float, default=2e-3, help="phase A peak learning rate")
     ap.add_argument("--pair-weight", type=float, default=1.0, help="phase A pair-term weight")
+    ap.add_argument("--none-frac", type=float, default=audio.NEUTRAL["none_frac"],
+                    help="share of training windows left uncoloured (the prior on no added EQ)")
     ap.add_argument("--out", type=Path, default=BUILD / "model.pt", help="checkpoint to write")
     a = ap.parse_args()
+    neutral = dict(audio.NEUTRAL, none_frac=a.none_frac)
     torch.set_num_threads(a.threads)
     torch.set_flush_denormal(True)
     if a.quick:
@@ -267,9 +270,10 @@ def main():
         init.load_state_dict(torch.load(a.init_audio, weights_only=False)["audio"])
         log(f"the audio encoder starts from {a.init_audio}")
     net = audio.train_audio_encoder(feats, dec, enc, safe_params, a.audio_steps, a.seed, batch=a.audio_batch,
-                                    lr=a.audio_lr, pair_weight=a.pair_weight, net=init)
+                                    lr=a.audio_lr, pair_weight=a.pair_weight, net=init, neutral=neutral,
+                                    snapshot=BUILD / "audio_snapshot.pt")
     torch.save(dict(eq_encoder=enc.state_dict(), decoder=dec.state_dict(), audio=net.state_dict(),
-                    mel_mean=feats["mel_mean"], mel_std=feats["mel_std"], terms=terms, neutral=audio.NEUTRAL,
+                    mel_mean=feats["mel_mean"], mel_std=feats["mel_std"], terms=terms, neutral=neutral,
                     safe_val_ids=[r["id"] for r in safe_val], seed=a.seed,
                     args={k: (str(v) if isinstance(v, Path) else v) for k, v in vars(a).items()}), a.out)
     log(f"training done in {(time.time() - t_all) / 60:.1f} min -> {a.out}")
