@@ -81,6 +81,9 @@ def main():
         if not real:
             rep.problems.append(f"no real recordings in `{real_folder}` (python -m training.real_corpus writes them): "
                                 "the real-recording figures were measured on the synthetic clips only")
+        if not synth:
+            rep.problems.append(f"no synthetic clips in `{args.clips}` (python3 -m training.corpus writes them; it "
+                                "needs fluidsynth and espeak-ng): measured on the real recordings only")
         setup.run(ctx, model_path)
         for name, mod, needs_clips, needs_vocab in SECTIONS:
             if only and name not in only:

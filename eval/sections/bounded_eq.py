@@ -49,6 +49,9 @@ def run(ctx: Context):
             v = np.array([max_applied_db(r) for r in of_set(result, subset, (w,))])
             rows.append((label, w, len(v), f"{np.median(v):.1f}", f"{v.max():.1f}", f"{np.mean(v <= LIMIT_DB):.0%}"))
         rep.data["bounded"][label] = {w: [max_applied_db(r) for r in of_set(result, subset, (w,))] for w in words}
+        rep.data.setdefault("bounded_genre", {})[label] = {
+            g: [max_applied_db(r) for r in of_set(result, [c for c in subset if c.genre == g], words)]
+            for g in sorted({c.genre for c in subset})}
     text += md_table(["clips", "word", "pairs", "median max dB", "worst dB", f"≤ {LIMIT_DB:g} dB"], rows)
 
     def per_genre(rs):
@@ -68,11 +71,14 @@ def plot(rep, plt, save):
     if not data:
         return
     label, per_word = next(iter(data.items()))
-    fig, ax = plt.subplots(figsize=(5, 3.2))
-    ax.boxplot([per_word[w] for w in per_word], tick_labels=list(per_word), whis=(0, 100))
-    ax.axhline(LIMIT_DB, color="C3", ls="--", lw=0.8, label=f"{LIMIT_DB:g} dB")
-    ax.set_ylabel("max |applied| 40 Hz–12.5 kHz, dB")
-    ax.set_title(f"Bounded EQ at intensity {INTENSITY:g} ({label})")
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3, axis="y")
+    per_genre = rep.data["bounded_genre"][label]
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2), sharey=True, gridspec_kw={"width_ratios": [len(per_word), len(per_genre)]})
+    for ax, groups, title in ((axes[0], per_word, "by word"), (axes[1], per_genre, "by genre, all four words")):
+        ax.boxplot([groups[k] for k in groups], tick_labels=list(groups), whis=(0, 100))
+        ax.axhline(LIMIT_DB, color="C3", ls="--", lw=0.8, label=f"{LIMIT_DB:g} dB")
+        ax.set_title(title)
+        ax.grid(alpha=0.3, axis="y")
+    axes[0].set_ylabel("max |applied| 40 Hz–12.5 kHz, dB")
+    axes[0].legend(fontsize=7)
+    fig.suptitle(f"Bounded EQ at intensity {INTENSITY:g} ({label})")
     save(fig, "bounded_eq.png", TITLE)

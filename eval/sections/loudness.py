@@ -34,6 +34,8 @@ def run(ctx: Context):
             rows.append((label, w, len(v), f"{np.median(v):+.2f}", f"{np.median(np.abs(v)):.2f}", f"{np.max(np.abs(v)):.2f}",
                          sum(r.full_scale > 0 for r in of_set(result, subset, (w,)))))
         rep.data["loudness"][label] = {w: [r.delta_lu for r in rs if r.word == w] for w in words}
+        rep.data.setdefault("loudness_genre", {})[label] = {
+            g: [r.delta_lu for r in rs if r.clip.genre == g] for g in sorted({c.genre for c in subset})}
     text += md_table(["clips", "word", "renders", "median ΔLU", "median |ΔLU|", "max |ΔLU|", "at full scale"], rows)
 
     def per_genre(rs):
@@ -54,11 +56,14 @@ def plot(rep, plt, save):
     if not data:
         return
     label, per_word = next(iter(data.items()))
-    fig, ax = plt.subplots(figsize=(5, 3.2))
-    ax.boxplot([per_word[w] for w in per_word], tick_labels=list(per_word), whis=(0, 100))
-    for y in (-MAX_LU, MAX_LU):
-        ax.axhline(y, color="C3", ls="--", lw=0.8)
-    ax.set_ylabel("ΔLU (output − input)")
-    ax.set_title(f"Loudness change at intensity {INTENSITY:g} ({label})")
-    ax.grid(alpha=0.3, axis="y")
+    per_genre = rep.data["loudness_genre"][label]
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2), sharey=True, gridspec_kw={"width_ratios": [len(per_word), len(per_genre)]})
+    for ax, groups, title in ((axes[0], per_word, "by word"), (axes[1], per_genre, "by genre, all four words")):
+        ax.boxplot([groups[k] for k in groups], tick_labels=list(groups), whis=(0, 100))
+        for y in (-MAX_LU, MAX_LU):
+            ax.axhline(y, color="C3", ls="--", lw=0.8)
+        ax.set_title(title)
+        ax.grid(alpha=0.3, axis="y")
+    axes[0].set_ylabel("ΔLU (output − input)")
+    fig.suptitle(f"Loudness change at intensity {INTENSITY:g} ({label}; dashed: ±{MAX_LU:g} LU)")
     save(fig, "loudness.png", TITLE)
