@@ -100,6 +100,14 @@ class Report:
     sections: dict = field(default_factory=dict)  # title -> markdown
     data: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
+    genres: dict = field(default_factory=dict)  # genre -> {column: text}, the report's per-genre overview
+    clip_counts: dict = field(default_factory=dict)  # genre -> clips
+
+    def genre_cells(self, columns, rows):
+        """Adds columns to the per-genre overview from rows (genre, clips, value per column, …)."""
+        for row in rows:
+            self.clip_counts[row[0]] = row[1]
+            self.genres.setdefault(row[0], {}).update(zip(columns, row[2:]))
 
     def figure(self, name, measured, target, passed, section):
         self.figures.append(Figure(name, measured, target, None if passed is None else bool(passed), section))

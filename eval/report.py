@@ -48,6 +48,12 @@ def write(rep: Report, order: list[str], path: Path, plots: dict, seconds: float
     n_pass = sum(f.passed is True for f in rep.figures)
     n_fail = sum(f.passed is False for f in rep.figures)
     lines.append(f"{n_pass} pass, {n_fail} fail, {len(rep.figures) - n_pass - n_fail} not judged here.\n")
+    if rep.genres:
+        columns = list(dict.fromkeys(k for cells in rep.genres.values() for k in cells))
+        lines.append("Per genre (medians over the genre's clips; details and definitions in each section):\n")
+        lines.append(md_table(["genre", "clips"] + columns,
+                              [(g, rep.clip_counts.get(g, ""), *(cells.get(k, "—") for k in columns))
+                               for g, cells in sorted(rep.genres.items())]))
     if rep.problems:
         lines.append("Problems while measuring:\n")
         lines += [f"- {p}" for p in rep.problems]

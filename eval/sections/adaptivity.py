@@ -91,6 +91,7 @@ def run(ctx: Context):
         header = ["clip", "genre"] + [f"{word} {g:g}" for g in intensities] + ([f"{extra_word} 1"] if extra_word else [])
         text += f"**{label}**\n\n" + md_table(header, rows) + "\n"
     genre = by_genre(ctx.clips, {c: r[1.0] for c, r in ratios.items()}, lambda v: f"{v:.3f}")
+    rep.genre_cells(["adaptivity"], genre)
     text += f"Per genre (median spread ratio, `{word}` at intensity 1):\n\n" + md_table(["genre", "clips", "ratio"], genre)
     rep.add(TITLE, text)
     rep.data["adaptivity"] = {"word": word, "intensities": intensities, "ratios": ratios, "medians": medians,

@@ -55,6 +55,7 @@ def run(ctx: Context):
             sel = [i for i, c in enumerate(got) if c.genre == g]
             rows.append((label, g, len(sel), f"{np.median(med[sel]):.1f}", f"{np.median(peak[sel]):.1f}",
                          f"{peak[sel].max():.1f}"))
+            rep.genre_cells(["own colouration max dB"], [(g, len(sel), f"{np.median(peak[sel]):.1f}")])
     text += md_table(["clips", "genre", "n", "median |EQ| dB", "max |EQ| dB (median clip)", "max |EQ| dB (worst clip)"], rows)
     if missing:
         text += f"\n`analyze` failed on: {', '.join(missing)}\n"

@@ -41,8 +41,10 @@ def run(ctx: Context):
     def per_genre(rs):
         d = np.array([r.delta_lu for r in rs if np.isfinite(r.delta_lu)])
         return f"{np.median(np.abs(d)):.2f}", f"{np.max(np.abs(d)):.2f}", sum(r.full_scale > 0 for r in rs)
+    genre_rows = genre_table(ctx.clips, result, words, per_genre)
+    rep.genre_cells(["median |ΔLU|", "max |ΔLU|", "renders at full scale"], genre_rows)
     text += "\nPer genre (all four words):\n\n" + md_table(["genre", "clips", "median |ΔLU|", "max |ΔLU|", "at full scale"],
-                                                          genre_table(ctx.clips, result, words, per_genre))
+                                                          genre_rows)
     worst = sorted((r for r in of_set(result, ctx.clips, words) if r.full_scale > 0), key=lambda r: -r.full_scale)
     if worst:
         text += "\nRenders at full scale (worst first):\n\n" + md_table(

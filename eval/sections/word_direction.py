@@ -51,8 +51,9 @@ def run(ctx: Context):
 
     def per_genre(rs):
         return [f"{np.median([r_of(x, crowd_curves) for x in rs if x.word == w]):+.2f}" for w in words]
-    text += "\nPer genre (median r):\n\n" + md_table(["genre", "clips"] + words,
-                                                   genre_table(ctx.clips, result, words, per_genre))
+    genre_rows = genre_table(ctx.clips, result, words, per_genre)
+    rep.genre_cells([f"{w} r" for w in words], genre_rows)
+    text += "\nPer genre (median r):\n\n" + md_table(["genre", "clips"] + words, genre_rows)
     per_clip = [(c.name, c.genre) + tuple(f"{r_of(result[(c.name, w)], crowd_curves):+.2f}" for w in words)
                 for c in ctx.clips if all((c.name, w) in result for w in words)]
     text += "\n<details><summary>Per-clip r</summary>\n\n" + md_table(["clip", "genre"] + words, per_clip)
