@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Engine modules (EQDSP, EQAnalysis, EQInference, AdaptiveEQ) import no Foundation so the
+// Engine modules (EQCore, EQDSP, EQAnalysis, EQInference, AdaptiveEQ) import no Foundation so the
 // LV2 plugin can link them with -static-stdlib and stay small. Foundation is used only by
 // the front ends (CLI, resources, file I/O helpers).
 let package = Package(
@@ -22,10 +22,13 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
-        .target(name: "EQDSP"),
+        // The parameter table (EQ parameters, controls, modes, units, process spec) below
+        // everything else: DSP, inference, engine and every front end read it.
+        .target(name: "EQCore"),
+        .target(name: "EQDSP", dependencies: ["EQCore"]),
         .target(name: "EQAnalysis"),
-        .target(name: "EQInference"),
-        .target(name: "AdaptiveEQ", dependencies: ["EQDSP", "EQAnalysis", "EQInference"]),
+        .target(name: "EQInference", dependencies: ["EQCore"]),
+        .target(name: "AdaptiveEQ", dependencies: ["EQCore", "EQDSP", "EQAnalysis", "EQInference"]),
         .target(name: "AdaptiveEQResources", resources: [.copy("Resources")]),
         .target(name: "AudioFile", dependencies: ["CSndfile"]),
         .systemLibrary(name: "CLV2", pkgConfig: "lv2", providers: [.apt(["lv2-dev"])]),

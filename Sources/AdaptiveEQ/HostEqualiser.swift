@@ -158,9 +158,9 @@ public struct HostEqualiser: ~Copyable {
     public static func blend(_ a: EQSettings, _ b: EQSettings, _ amount: Float) -> EQSettings {
         let t = min(max(amount, 0), 1)
         return EQSettings { p in
-            switch p.unit {
-            case .decibels: a[p] + t * (b[p] - a[p])
-            case .hertz, .q: exp2f(log2f(a[p]) + t * (log2f(b[p]) - log2f(a[p])))
+            switch p.smoothing {
+            case .linear: a[p] + t * (b[p] - a[p])
+            case .logarithmic: exp2f(log2f(a[p]) + t * (log2f(b[p]) - log2f(a[p])))
             }
         }
     }

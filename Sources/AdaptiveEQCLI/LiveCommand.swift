@@ -30,14 +30,16 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Word to move the sound towards (see `adaptive-eq terms`).")
     var term = "warm"
 
-    @Option(help: "How far to move towards the word, 0 (no change) … 1.")
+    @Option(name: .customLong(ControlParameter.intensity.flagName), parsing: .unconditional,
+            help: ControlParameter.intensity.flagHelp)
     var intensity: Float = ControlParameter.intensity.defaultValue
 
-    @Option(name: .customLong("term-b"), help: "Second word, mixed in by --blend.")
+    @Option(name: .customLong(ControlParameter.secondTerm.flagName), help: ControlParameter.secondTerm.flagHelpWord)
     var secondTerm: String?
 
-    @Option(help: "0 = first word only … 1 = second word only.")
-    var blend: Float = 0
+    @Option(name: .customLong(ControlParameter.blend.flagName), parsing: .unconditional,
+            help: ControlParameter.blend.flagHelp)
+    var blend: Float = ControlParameter.blend.defaultValue
 
     @Option(help: "adaptive, static or manual (manual is implied by --eq).")
     var mode: String?
@@ -45,11 +47,13 @@ struct LiveCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Manual EQ: 13 comma-separated parameters g1,f1,…,f5 (as in `process --eq`).")
     var eq: String?
 
-    @Option(name: .customLong("smoothing-ms"), help: "Time constant of EQ glides in milliseconds.")
+    @Option(name: .customLong(ControlParameter.smoothingTime.flagName), parsing: .unconditional,
+            help: ControlParameter.smoothingTime.flagHelp)
     var smoothingMilliseconds: Float = ControlParameter.smoothingTime.defaultValue
 
-    @Option(name: .customLong("output-gain-db"), help: "Gain after the equaliser in dB (-24…12).")
-    var outputGainDecibels: Float = 0
+    @Option(name: .customLong(ControlParameter.outputGain.flagName), parsing: .unconditional,
+            help: ControlParameter.outputGain.flagHelp)
+    var outputGainDecibels: Float = ControlParameter.outputGain.defaultValue
 
     @Option(help: "Model file for adaptive mode (default: the bundled model, if any).")
     var model: String?
@@ -73,17 +77,9 @@ struct LiveCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard intensity.isFinite, (0...1).contains(intensity) else {
-            throw CLIError("--intensity must be between 0 and 1, got \(intensity)")
-        }
-        guard blend.isFinite, (0...1).contains(blend) else { throw CLIError("--blend must be between 0 and 1, got \(blend)") }
-        let smoothing = ControlParameter.smoothingTime.range
-        guard smoothing.contains(smoothingMilliseconds) else {
-            throw CLIError("--smoothing-ms must be \(smoothing.lowerBound)…\(smoothing.upperBound), got \(smoothingMilliseconds)")
-        }
-        let gain = ControlParameter.outputGain.range
-        guard gain.contains(outputGainDecibels) else {
-            throw CLIError("--output-gain-db must be \(gain.lowerBound)…\(gain.upperBound), got \(outputGainDecibels)")
+        for (parameter, value) in [(ControlParameter.intensity, intensity), (.blend, blend),
+                                   (.smoothingTime, smoothingMilliseconds), (.outputGain, outputGainDecibels)] {
+            _ = try parameter.checked(value)
         }
         if let duration, !(duration.isFinite && duration > 0) { throw CLIError("--duration must be a positive number of seconds") }
     }

@@ -15,16 +15,7 @@ struct ParametersCommand: ParsableCommand {
 
     func run() throws {
         if json {
-            let eq = EQParameter.allCases.map { p -> [String: Any] in
-                ["symbol": p.symbol, "name": p.name, "unit": p.unit.rawValue, "minimum": p.range.lowerBound,
-                 "maximum": p.range.upperBound, "default": p.defaultValue,
-                 "smoothing": p.smoothing == .linear ? "linear" : "logarithmic"]
-            }
-            let controls = ControlParameter.allCases.map { p -> [String: Any] in
-                ["symbol": p.symbol, "name": p.name, "unit": p.unit, "minimum": p.range.lowerBound,
-                 "maximum": p.range.upperBound, "default": p.defaultValue, "summary": p.summary]
-            }
-            let data = try JSONSerialization.data(withJSONObject: ["eq": eq, "controls": controls],
+            let data = try JSONSerialization.data(withJSONObject: parameterTableJSON(),
                                                   options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
             return
@@ -33,8 +24,23 @@ struct ParametersCommand: ParsableCommand {
     }
 }
 
+/// The table as JSON objects (what `parameters --json` prints for other tools, which keep a
+/// copy of it: python/aeq/parameters.json).
+func parameterTableJSON() -> [String: Any] {
+    let eq = EQParameter.allCases.map { p -> [String: Any] in
+        ["symbol": p.symbol, "name": p.name, "unit": p.unit.rawValue, "minimum": p.range.lowerBound,
+         "maximum": p.range.upperBound, "default": p.defaultValue,
+         "smoothing": p.smoothing == .linear ? "linear" : "logarithmic"]
+    }
+    let controls = ControlParameter.allCases.map { p -> [String: Any] in
+        ["symbol": p.symbol, "name": p.name, "unit": p.unit.rawValue, "minimum": p.range.lowerBound,
+         "maximum": p.range.upperBound, "default": p.defaultValue, "summary": p.summary]
+    }
+    return ["eq": eq, "controls": controls]
+}
+
 func markdownParameterTable() -> String {
-    func number(_ v: Float) -> String { v == v.rounded() ? String(Int(v)) : String(format: "%g", v) }
+    let number = formatted
     var lines = ["| # | symbol | parameter | unit | range | default | glides in |", "|---|---|---|---|---|---|---|"]
     for p in EQParameter.allCases {
         lines.append("| \(p.rawValue + 1) | `\(p.symbol)` | \(p.name) | \(p.unit.rawValue) | "
@@ -57,7 +63,7 @@ func markdownParameterTable() -> String {
         case .toggle: def = p.defaultValue >= 0.5 ? "on" : "off"
         case .continuous: def = number(p.defaultValue)
         }
-        lines.append("| `\(p.symbol)` | \(p.name) | \(p.unit.isEmpty ? "—" : p.unit) | \(range) | \(def) | \(p.summary) |")
+        lines.append("| `\(p.symbol)` | \(p.name) | \(p.unit == .none ? "—" : p.unit.rawValue) | \(range) | \(def) | \(p.summary) |")
     }
     return lines.joined(separator: "\n")
 }

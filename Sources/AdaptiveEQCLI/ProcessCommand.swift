@@ -5,7 +5,10 @@ import EQDSP
 import Foundation
 
 enum EngineMode: String, ExpressibleByArgument, CaseIterable {
-    case `static`, adaptive
+    case adaptive, `static`
+
+    init(_ mode: EqualiserMode) { self = mode == .static ? .static : .adaptive }
+    var mode: EqualiserMode { self == .static ? .static : .adaptive }
 }
 
 struct ProcessCommand: ParsableCommand {
@@ -24,10 +27,7 @@ struct ProcessCommand: ParsableCommand {
               adaptive-eq process vox.flac vox.flac.wav --term bright --intensity 1 --force
               adaptive-eq process in.wav out.wav --eq -6,100,0,300,0.71,0,1000,0.71,0,3000,0.71,3,8000
 
-            --eq takes the 13 SAFE-DB parameters in order g1,f1,g2,f2,q2,g3,f3,q3,g4,f4,q4,g5,f5:
-            low shelf gain dB / frequency Hz, three peaks (gain dB, frequency Hz, Q), high shelf
-            gain dB / frequency Hz. Ranges: gains ±12 dB, f1 22–1000, f2 82–3900, f3 180–4700,
-            f4 220–10000, f5 580–20000 Hz, Q 0.1–10.
+            \(manualEQHelp())
             """)
 
     @Argument(help: "Input audio file.")
@@ -36,55 +36,60 @@ struct ProcessCommand: ParsableCommand {
     @Argument(help: "Output file (.wav, .flac or .aiff).")
     var output: String
 
-    @Option(help: "Word to move the sound towards (see `adaptive-eq terms`).")
+    // Flags, help texts, defaults and ranges come from the parameter table
+    // (`ControlParameter`). Unconditional parsing lets negative numbers ("--intensity -0.5")
+    // reach the range check and its clear message instead of being taken for a flag.
+
+    @Option(name: .customLong(ControlParameter.term.flagName), help: ControlParameter.term.flagHelpWord)
     var term: String?
 
-    // Unconditional parsing so "--intensity -0.5" reaches the range check (and its clear
-    // message) instead of being taken for an unknown flag.
-    @Option(parsing: .unconditional, help: "How far to move towards the word, 0 (no change) … 1.")
-    var intensity: Float = 0.7
+    @Option(name: .customLong(ControlParameter.secondTerm.flagName), help: ControlParameter.secondTerm.flagHelpWord)
+    var secondTerm: String?
+
+    @Option(name: .customLong(ControlParameter.blend.flagName), parsing: .unconditional,
+            help: ControlParameter.blend.flagHelp)
+    var blend: Float = ControlParameter.blend.defaultValue
+
+    @Option(name: .customLong(ControlParameter.intensity.flagName), parsing: .unconditional,
+            help: ControlParameter.intensity.flagHelp)
+    var intensity: Float = ControlParameter.intensity.defaultValue
+
+    @Option(name: .customLong(ControlParameter.mode.flagName), help: ControlParameter.mode.flagHelpChoice)
+    var mode = EngineMode(EqualiserMode.wordModes[Int(ControlParameter.mode.defaultValue)])
 
     @Option(parsing: .unconditional, help: "Manual EQ: 13 comma-separated parameters (see below).")
     var eq: String?
 
-    @Option(name: .customLong("term-b"), help: "A second word to blend with the first.")
-    var secondTerm: String?
-
-    @Option(help: "Blend towards --term-b, 0 (first word only) … 1 (second word only).")
-    var blend: Float = 0
-
-    @Option(help: "adaptive: listen and correct the audio's own colouration towards the word; static: apply the word's fixed EQ (its SAFE-DB setting, else the decoded word).")
-    var mode: EngineMode = .adaptive
-
-    @Option(name: .customLong("analysis-ms"), help: "Adaptive mode: time between analyses in ms.")
+    @Option(name: .customLong(ControlParameter.analysisInterval.flagName), parsing: .unconditional,
+            help: ControlParameter.analysisInterval.flagHelp)
     var analysisMilliseconds: Float = ControlParameter.analysisInterval.defaultValue
 
-    @Option(name: .customLong("smoothing-ms"), help: "Time constant of EQ glides in ms.")
+    @Option(name: .customLong(ControlParameter.smoothingTime.flagName), parsing: .unconditional,
+            help: ControlParameter.smoothingTime.flagHelp)
     var smoothingMilliseconds: Float = ControlParameter.smoothingTime.defaultValue
 
-    @Option(name: .customLong("output-gain-db"), parsing: .unconditional,
-            help: "Gain after the EQ in dB (e.g. -6 to keep strong boosts below full scale).")
+    @Option(name: .customLong(ControlParameter.outputGain.flagName), parsing: .unconditional,
+            help: ControlParameter.outputGain.flagHelp)
     var outputGainDecibels: Float = ControlParameter.outputGain.defaultValue
 
     @Option(help: "Model file to use instead of the bundled one.")
     var model: String?
 
-    @Option(name: .customLong("block-size"), help: "Frames per processing block, 1…65536.")
+    @Option(name: .customLong("block-size"), help: "Frames per processing block, 1…65536 (any length renders the same).")
     var blockSize: Int = 512
 
     @Flag(help: "Overwrite OUTPUT if it exists.")
     var force = false
 
     func validate() throws {
-        guard (1...65_536).contains(blockSize) else { throw CLIError("--block-size must be 1…65536, got \(blockSize)") }
-        guard intensity.isFinite, (0...1).contains(intensity) else {
-            throw CLIError("--intensity must be between 0 and 1, got \(intensity)")
+        let blocks = ProcessSpec.blockFrameRange
+        guard blocks.contains(blockSize) else {
+            throw CLIError("--block-size must be \(blocks.lowerBound)…\(blocks.upperBound), got \(blockSize)")
         }
-        for (parameter, value) in [(ControlParameter.blend, blend), (.analysisInterval, analysisMilliseconds),
-                                   (.smoothingTime, smoothingMilliseconds), (.outputGain, outputGainDecibels)] {
-            guard value.isFinite, parameter.range.contains(value) else {
-                throw CLIError("--\(parameter.symbol.replacingOccurrences(of: "_", with: "-")) must be \(parameter.range.lowerBound)…\(parameter.range.upperBound), got \(value)")
-            }
+        for (parameter, value) in [(ControlParameter.intensity, intensity), (.blend, blend),
+                                   (.analysisInterval, analysisMilliseconds), (.smoothingTime, smoothingMilliseconds),
+                                   (.outputGain, outputGainDecibels)] {
+            _ = try parameter.checked(value)
         }
         switch (term, eq) {
         case (nil, nil): throw CLIError("give --term WORD or --eq PARAMETERS")
@@ -107,7 +112,7 @@ struct ProcessCommand: ParsableCommand {
             vocabulary = nil
         } else {
             let words = try loadVocabulary(modelPath: model)
-            controls.mode = mode == .static ? .static : .adaptive
+            controls.mode = mode.mode
             controls.term = try words.termIndex(term!)
             controls.secondTerm = try secondTerm.map { try words.termIndex($0) } ?? controls.term
             controls.blend = blend

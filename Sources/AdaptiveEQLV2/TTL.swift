@@ -67,7 +67,7 @@ public enum PluginTTL {
             case let .control(p):
                 var info = PortInfo(index: index, symbol: p.symbol, name: p.name, isInput: true, isAudio: false,
                                     minimum: p.range.lowerBound, maximum: p.range.upperBound,
-                                    defaultValue: p.defaultValue, unit: p.unit, comment: p.summary)
+                                    defaultValue: p.defaultValue, unit: p.unit.rawValue, comment: p.summary)
                 switch p.kind {
                 case .vocabulary:
                     info.maximum = lastWord
@@ -85,7 +85,7 @@ public enum PluginTTL {
                     if p == .enabled { info.designation = "lv2:enabled" }
                 case .continuous:
                     // A log scale needs a positive minimum; smoothing may be 0 (jump).
-                    if p.unit == "ms" && p.range.lowerBound > 0 { info.properties = ["pprops:logarithmic"] }
+                    if p.unit == .milliseconds && p.range.lowerBound > 0 { info.properties = ["pprops:logarithmic"] }
                 }
                 return info
             case let .manualEQ(p):
@@ -159,7 +159,7 @@ public enum PluginTTL {
     }
 
     /// A Turtle number literal (always with a decimal point, so it reads as a decimal).
-    static func number(_ v: Float) -> String {
+    public static func number(_ v: Float) -> String {
         if v == v.rounded() && abs(v) < 1e7 { return "\(Int(v)).0" }
         return "\(v)"
     }

@@ -29,7 +29,7 @@ public struct LiveCommandParser: Sendable {
             case .vocabulary: value = "WORD"
             case .enumeration: value = EqualiserMode.allCases.map(\.label).joined(separator: "|")
             case .toggle: value = "on|off"
-            case .continuous: value = "\(p.range.lowerBound)…\(p.range.upperBound)\(p.unit.isEmpty ? "" : " " + p.unit)"
+            case .continuous: value = "\(p.range.lowerBound)…\(p.range.upperBound)\(p.unit == .none ? "" : " " + p.unit.rawValue)"
             }
             lines.append("  \(p.symbol) \(value)".padded(to: 40) + p.summary)
         }
@@ -103,10 +103,10 @@ public struct LiveCommandParser: Sendable {
             return .changed("\(p.symbol) = \(controls.enabled ? "on" : "off")")
         case .continuous:
             guard let v = Float(value), v.isFinite, p.range.contains(v) else {
-                return .error("\(p.symbol) must be a number in \(p.range.lowerBound)…\(p.range.upperBound)\(p.unit.isEmpty ? "" : " " + p.unit)")
+                return .error("\(p.symbol) must be a number in \(p.range.lowerBound)…\(p.range.upperBound)\(p.unit == .none ? "" : " " + p.unit.rawValue)")
             }
             controls.set(p, rawValue: v, vocabularyCount: words.count)
-            return .changed("\(p.symbol) = \(v)\(p.unit.isEmpty ? "" : " " + p.unit)")
+            return .changed("\(p.symbol) = \(v)\(p.unit == .none ? "" : " " + p.unit.rawValue)")
         }
     }
 }

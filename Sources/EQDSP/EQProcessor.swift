@@ -31,7 +31,7 @@ public struct EQProcessor: ~Copyable {
     /// (−85 dBFS for EQ jumps, −88 dBFS for the engine's word and intensity jumps).
     public static let subBlockFrames = 256
     /// Most channels a processor handles.
-    public static let maximumChannelCount = 8
+    public static let maximumChannelCount = ProcessSpec.maximumChannelCount
     /// Default smoothing time constant.
     public static let defaultSmoothingTimeMilliseconds: Float = 30
 

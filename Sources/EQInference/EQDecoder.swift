@@ -3,37 +3,33 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import EQCore
 
-/// How the decoder's 13 raw outputs map onto the SAFE-DB parameter layout
-/// `[g1 f1 | g2 f2 q2 | g3 f3 q3 | g4 f4 q4 | g5 f5]`.
+/// How the decoder's 13 raw outputs map onto the parameter table (`EQParameter`, in its
+/// order `[g1 f1 | g2 f2 q2 | g3 f3 q3 | g4 f4 q4 | g5 f5]`), with the table's ranges.
 ///
-/// Gains are `12·tanh(u)` dB; frequencies and Qs are a sigmoid placed on a log axis between
-/// the band's limits, so every output of the network is a valid, in-range EQ.
+/// Gains are `12·tanh(u)` dB (the table's gain range is symmetric); frequencies and Qs are
+/// a sigmoid placed on a log axis between the parameter's limits, so every output of the
+/// network is a valid, in-range EQ.
 public enum EQParameterMapping {
-    public static let parameterCount = 13
-    public static let maximumGainDecibels: Float = 12
+    public static let parameterCount = EQParameter.allCases.count
+    public static let maximumGainDecibels: Float = EQParameter.lowShelfGain.range.upperBound
     /// Indices of the five gains.
-    public static let gainIndices = [0, 2, 5, 8, 11]
+    public static let gainIndices = EQParameter.allCases.filter { $0.unit == .decibels }.map(\.rawValue)
     /// Indices of the five frequencies and their (low, high) limits in Hz.
-    public static let frequencyIndices = [1, 3, 6, 9, 12]
+    public static let frequencyIndices = EQParameter.allCases.filter { $0.unit == .hertz }.map(\.rawValue)
     public static let frequencyRangesHz: [(low: Float, high: Float)] =
-        [(22, 1000), (82, 3900), (180, 4700), (220, 10000), (580, 20000)]
-    /// Indices of the three peaking-band Qs, all in 0.1 … 10.
-    public static let qIndices = [4, 7, 10]
-    public static let qRange: (low: Float, high: Float) = (0.1, 10)
+        EQParameter.allCases.filter { $0.unit == .hertz }.map { ($0.range.lowerBound, $0.range.upperBound) }
+    /// Indices of the three peaking-band Qs.
+    public static let qIndices = EQParameter.allCases.filter { $0.unit == .q }.map(\.rawValue)
+    public static let qRange: (low: Float, high: Float) = (EQParameter.peak1Q.range.lowerBound,
+                                                           EQParameter.peak1Q.range.upperBound)
 
     /// What slot `i` holds: a gain, or a log-axis quantity with its limits in Hz (or Q).
     @inline(__always)
     static func slot(_ i: Int) -> (isGain: Bool, low: Float, high: Float) {
-        switch i {
-        case 0, 2, 5, 8, 11: return (true, 0, 0)
-        case 1: return (false, 22, 1000)
-        case 3: return (false, 82, 3900)
-        case 6: return (false, 180, 4700)
-        case 9: return (false, 220, 10000)
-        case 12: return (false, 580, 20000)
-        default: return (false, 0.1, 10)  // 4, 7, 10: Q
-        }
+        let p = EQParameter(rawValue: i)!
+        return (p.unit == .decibels, p.range.lowerBound, p.range.upperBound)
     }
 
     /// Maps 13 raw outputs `u` to parameters (dB, Hz, Q). In place is allowed. Real-time safe.

@@ -198,7 +198,7 @@ import Testing
         try expectFailure(["process", good, "\(dir)/o.wav", "--term", "wrm"], mentions: "nearest known words: warm")
         try expectFailure(["process", good, "\(dir)/o.wav", "--term", "warm", "--intensity", "1.5"], mentions: "--intensity")
         try expectFailure(["process", good, "\(dir)/o.wav", "--term", "warm", "--intensity", "nan"], mentions: "intensity")
-        try expectFailure(["process", good, "\(dir)/o.wav", "--term", "warm", "--intensity", "-0.1"], mentions: "between 0 and 1")
+        try expectFailure(["process", good, "\(dir)/o.wav", "--term", "warm", "--intensity", "-0.1"], mentions: "--intensity must be 0 … 1")
         try expectFailure(["process", good, "\(dir)/o.wav", "--term", "warm", "--block-size", "0"], mentions: "--block-size")
         try expectFailure(["process", good, "\(dir)/o.wav"], mentions: "--term")
         try expectFailure(["process", good, "\(dir)/o.wav", "--eq", "1,2,3"], mentions: "13 comma-separated values")

@@ -69,18 +69,6 @@ public struct EQSettings: Sendable, Equatable {
     /// The 13 values in table order.
     public var values: [Float] { EQParameter.allCases.map { self[$0] } }
 
-    /// Band `index` (0…4) as filter parameters.
-    @inlinable
-    public func band(_ index: Int) -> BandParameters {
-        switch index {
-        case 0: BandParameters(kind: .lowShelf, frequencyHz: f1, gainDecibels: g1, q: BandParameters.shelfQ)
-        case 1: BandParameters(kind: .peaking, frequencyHz: f2, gainDecibels: g2, q: q2)
-        case 2: BandParameters(kind: .peaking, frequencyHz: f3, gainDecibels: g3, q: q3)
-        case 3: BandParameters(kind: .peaking, frequencyHz: f4, gainDecibels: g4, q: q4)
-        default: BandParameters(kind: .highShelf, frequencyHz: f5, gainDecibels: g5, q: BandParameters.shelfQ)
-        }
-    }
-
     /// The same setting with every gain multiplied by `factor` (0 = flat, 1 = unchanged).
     public func scaled(by factor: Float) -> EQSettings {
         var s = self
@@ -98,13 +86,6 @@ public struct EQSettings: Sendable, Equatable {
         EQSettings { p in
             let v = self[p]
             return v.isFinite ? min(max(v, p.range.lowerBound), p.range.upperBound) : p.defaultValue
-        }
-    }
-
-    /// Analytic magnitude response of the 5-band cascade in dB.
-    public func magnitudeDecibels(atFrequency frequencyHz: Double, sampleRateHz: Double) -> Double {
-        (0..<Self.bandCount).reduce(0) {
-            $0 + band($1).magnitudeDecibels(atFrequency: frequencyHz, sampleRateHz: sampleRateHz)
         }
     }
 }

@@ -1,5 +1,3 @@
-import EQDSP
-
 /// The user-facing controls of the equaliser beyond the 13 EQ parameters. Together with
 /// `EQParameter` this is the one table from which the CLI flags, the LV2 ports and TTL,
 /// the studio sliders and the docs are generated.
@@ -46,19 +44,18 @@ public enum ControlParameter: Int, CaseIterable, Sendable {
         }
     }
 
-    /// Unit label, empty when the value has none.
-    public var unit: String {
+    public var unit: ParameterUnit {
         switch self {
-        case .analysisInterval, .smoothingTime: "ms"
-        case .outputGain: "dB"
-        default: ""
+        case .analysisInterval, .smoothingTime: .milliseconds
+        case .outputGain: .decibels
+        default: .none
         }
     }
 
     public var kind: Kind {
         switch self {
         case .term, .secondTerm: .vocabulary
-        case .mode: .enumeration(["adaptive", "static"])
+        case .mode: .enumeration(EqualiserMode.wordModes.map(\.label))
         case .enabled: .toggle
         default: .continuous
         }

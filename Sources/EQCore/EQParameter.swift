@@ -1,10 +1,3 @@
-/// How a parameter moves when it is smoothed: gains glide in decibels, frequencies and Q in
-/// the log domain, so a sweep sounds even across the range.
-public enum SmoothingDomain: Sendable, Equatable {
-    case linear
-    case logarithmic
-}
-
 /// One of the 13 parameters of the 5-band SAFE-DB equaliser layout. The raw value is the
 /// parameter's index in every file, tensor, CLI list and plugin port group:
 /// `g1 f1 | g2 f2 q2 | g3 f3 q3 | g4 f4 q4 | g5 f5` (low shelf, three peaks, high shelf).
@@ -18,7 +11,27 @@ public enum EQParameter: Int, CaseIterable, Sendable {
     case peak3Gain, peak3Frequency, peak3Q
     case highShelfGain, highShelfFrequency
 
-    public enum Unit: String, Sendable { case decibels = "dB", hertz = "Hz", q = "Q" }
+    /// The parameter at table index `rawValue` (inlinable, so per-sample and per-analysis
+    /// code can walk the table by index at no cost).
+    @inlinable
+    public init?(rawValue: Int) {
+        switch rawValue {
+        case 0: self = .lowShelfGain
+        case 1: self = .lowShelfFrequency
+        case 2: self = .peak1Gain
+        case 3: self = .peak1Frequency
+        case 4: self = .peak1Q
+        case 5: self = .peak2Gain
+        case 6: self = .peak2Frequency
+        case 7: self = .peak2Q
+        case 8: self = .peak3Gain
+        case 9: self = .peak3Frequency
+        case 10: self = .peak3Q
+        case 11: self = .highShelfGain
+        case 12: self = .highShelfFrequency
+        default: return nil
+        }
+    }
 
     /// Short identifier used for LV2 port symbols, JSON keys and CLI docs (`g1`, `f1`, `q2`, …).
     public var symbol: String {
@@ -44,8 +57,8 @@ public enum EQParameter: Int, CaseIterable, Sendable {
         let what: String
         switch unit {
         case .decibels: what = "gain"
-        case .hertz: what = "frequency"
         case .q: what = "Q"
+        default: what = "frequency"
         }
         return "\(bandName) \(what)"
     }
@@ -65,7 +78,8 @@ public enum EQParameter: Int, CaseIterable, Sendable {
         ["Low shelf", "Peak 1", "Peak 2", "Peak 3", "High shelf"][band]
     }
 
-    public var unit: Unit {
+    @inlinable
+    public var unit: ParameterUnit {
         switch self {
         case .lowShelfGain, .peak1Gain, .peak2Gain, .peak3Gain, .highShelfGain: .decibels
         case .peak1Q, .peak2Q, .peak3Q: .q
@@ -74,6 +88,7 @@ public enum EQParameter: Int, CaseIterable, Sendable {
     }
 
     /// Valid range, as in SAFE-DB (Stables et al., ISMIR 2014).
+    @inlinable
     public var range: ClosedRange<Float> {
         switch self {
         case .lowShelfGain, .peak1Gain, .peak2Gain, .peak3Gain, .highShelfGain: -12...12
@@ -87,6 +102,7 @@ public enum EQParameter: Int, CaseIterable, Sendable {
     }
 
     /// Default: flat gain, a frequency spread sensibly over the band's range, Q 0.71.
+    @inlinable
     public var defaultValue: Float {
         switch self {
         case .lowShelfFrequency: 100
