@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from harness import Context, md_table, tonal
-from sections.word_renders import INTENSITY, WORDS, genre_table, of_set, renders
+from sections.word_renders import INTENSITY, WORDS, box_plots, genre_table, of_set, renders
 
 TITLE = "Bounded EQ"
 LIMIT_DB = 9.0
@@ -73,14 +73,6 @@ def plot(rep, plt, save):
     if not data:
         return
     label, per_word = next(iter(data.items()))
-    per_genre = rep.data["bounded_genre"][label]
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2), sharey=True, gridspec_kw={"width_ratios": [len(per_word), len(per_genre)]})
-    for ax, groups, title in ((axes[0], per_word, "by word"), (axes[1], per_genre, "by genre, all four words")):
-        ax.boxplot([groups[k] for k in groups], tick_labels=list(groups), whis=(0, 100))
-        ax.axhline(LIMIT_DB, color="C3", ls="--", lw=0.8, label=f"{LIMIT_DB:g} dB")
-        ax.set_title(title)
-        ax.grid(alpha=0.3, axis="y")
-    axes[0].set_ylabel("max |applied| 40 Hz–12.5 kHz, dB")
-    axes[0].legend(fontsize=7)
-    fig.suptitle(f"Bounded EQ at intensity {INTENSITY:g} ({label})")
+    fig = box_plots(plt, per_word, rep.data["bounded_genre"][label], "max |applied| 40 Hz–12.5 kHz, dB",
+                    f"Bounded EQ at intensity {INTENSITY:g} ({label}; dashed: {LIMIT_DB:g} dB)", (LIMIT_DB,))
     save(fig, "bounded_eq.png", TITLE)

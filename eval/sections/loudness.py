@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from harness import Context, md_table
-from sections.word_renders import INTENSITY, WORDS, genre_table, of_set, renders
+from sections.word_renders import INTENSITY, WORDS, box_plots, genre_table, of_set, renders
 
 TITLE = "Loudness"
 MEDIAN_LU, MAX_LU = 0.5, 1.0
@@ -58,14 +58,6 @@ def plot(rep, plt, save):
     if not data:
         return
     label, per_word = next(iter(data.items()))
-    per_genre = rep.data["loudness_genre"][label]
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2), sharey=True, gridspec_kw={"width_ratios": [len(per_word), len(per_genre)]})
-    for ax, groups, title in ((axes[0], per_word, "by word"), (axes[1], per_genre, "by genre, all four words")):
-        ax.boxplot([groups[k] for k in groups], tick_labels=list(groups), whis=(0, 100))
-        for y in (-MAX_LU, MAX_LU):
-            ax.axhline(y, color="C3", ls="--", lw=0.8)
-        ax.set_title(title)
-        ax.grid(alpha=0.3, axis="y")
-    axes[0].set_ylabel("ΔLU (output − input)")
-    fig.suptitle(f"Loudness change at intensity {INTENSITY:g} ({label}; dashed: ±{MAX_LU:g} LU)")
+    fig = box_plots(plt, per_word, rep.data["loudness_genre"][label], "ΔLU (output − input)",
+                    f"Loudness change at intensity {INTENSITY:g} ({label}; dashed: ±{MAX_LU:g} LU)", (-MAX_LU, MAX_LU))
     save(fig, "loudness.png", TITLE)

@@ -68,3 +68,18 @@ def genre_table(subset, result, words, summarise) -> list[tuple]:
         if rs:
             rows.append((g, len({r.clip.name for r in rs})) + tuple(summarise(rs)))
     return rows
+
+
+def box_plots(plt, per_word: dict, per_genre: dict, ylabel: str, title: str, limits=()):
+    """Two panels of box plots (whiskers at min/max): by word, and by genre over all words."""
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2), sharey=True,
+                             gridspec_kw={"width_ratios": [max(1, len(per_word)), max(1, len(per_genre))]})
+    for ax, groups, name in ((axes[0], per_word, "by word"), (axes[1], per_genre, "by genre, all four words")):
+        ax.boxplot([groups[k] for k in groups], tick_labels=list(groups), whis=(0, 100))
+        for y in limits:
+            ax.axhline(y, color="C3", ls="--", lw=0.8)
+        ax.set_title(name)
+        ax.grid(alpha=0.3, axis="y")
+    axes[0].set_ylabel(ylabel)
+    fig.suptitle(title)
+    return fig
