@@ -31,6 +31,7 @@ struct FileRenderer {
     /// What a render wrote, for the headroom report.
     struct Summary {
         var frames = 0
+        var sampleRate = 44_100
         /// Largest absolute sample written (before any clipping by the file format).
         var peak: Float = 0
         /// Samples beyond full scale; integer formats clip them.
@@ -92,6 +93,7 @@ struct FileRenderer {
         progress.finish()
         try writer.finish()
         summary.frames = total
+        summary.sampleRate = reader.sampleRate
         return summary
     }
 }

@@ -26,15 +26,32 @@ struct ProcessCommand: ParsableCommand {
               adaptive-eq process mix.wav fixed.wav --term warm --mode static
               adaptive-eq process vox.flac vox.flac.wav --term bright --intensity 1 --force
               adaptive-eq process in.wav out.wav --eq -6,100,0,300,0.71,0,1000,0.71,0,3000,0.71,3,8000
+              adaptive-eq process album/ extra.flac --output-dir album-warm --term warm --jobs 2
+
+            With --output-dir, every input file and every audio file below the input folders
+            is rendered into that folder under the same relative name (.mp3/.ogg/.opus become
+            .wav), --jobs files at a time. Outputs that exist are skipped (--force renders them
+            again), so a stopped run resumes; one line per file, a summary, and exit status 1
+            if any file failed. --slice I/N renders every N-th file from the I-th (0-based) of
+            the sorted list, for batch arrays (docs/CATALOGUE.md).
 
             \(manualEQHelp())
             """)
 
-    @Argument(help: "Input audio file.")
-    var input: String
+    @Argument(help: "INPUT OUTPUT (output .wav, .flac or .aiff); with --output-dir, input files and folders.")
+    var paths: [String] = []
+    var input: String { paths[0] }
+    var output: String { paths[1] }
 
-    @Argument(help: "Output file (.wav, .flac or .aiff).")
-    var output: String
+    @Option(name: .customLong("output-dir"),
+            help: "Render every input file and every audio file in the input folders into this folder, same names (see below).")
+    var outputFolder: String?
+
+    @Option(help: "With --output-dir: files rendered at once (default: the machine's cores).")
+    var jobs: Int?
+
+    @Option(help: "With --output-dir: render only slice INDEX/COUNT of the sorted file list (0-based; one slice per batch-array task).")
+    var slice: String?
 
     // Flags, help texts, defaults and ranges come from the parameter table
     // (`ControlParameter`). Unconditional parsing lets negative numbers ("--intensity -0.5")
@@ -78,10 +95,20 @@ struct ProcessCommand: ParsableCommand {
     @Option(name: .customLong("block-size"), help: "Frames per processing block, 1…65536 (any length renders the same).")
     var blockSize: Int = 512
 
-    @Flag(help: "Overwrite OUTPUT if it exists.")
+    @Flag(help: "Overwrite OUTPUT if it exists (with --output-dir: render existing outputs again).")
     var force = false
 
     func validate() throws {
+        if outputFolder == nil {
+            guard paths.count == 2 else {
+                throw CLIError("give INPUT OUTPUT, or input files and folders with --output-dir FOLDER")
+            }
+            guard jobs == nil && slice == nil else { throw CLIError("--jobs and --slice need --output-dir") }
+        } else {
+            guard !paths.isEmpty else { throw CLIError("give the input files or folders to render into --output-dir") }
+        }
+        if let jobs, !(1...256).contains(jobs) { throw CLIError("--jobs must be 1…256, got \(jobs)") }
+        if let slice { _ = try parseSlice(slice) }
         let blocks = ProcessSpec.blockFrameRange
         guard blocks.contains(blockSize) else {
             throw CLIError("--block-size must be \(blocks.lowerBound)…\(blocks.upperBound), got \(blockSize)")
@@ -99,8 +126,6 @@ struct ProcessCommand: ParsableCommand {
     }
 
     func run() throws {
-        let renderer = FileRenderer(inputPath: input, outputPath: output, blockSize: blockSize,
-                                    overwrite: force, showProgress: true)
         var controls = HostControls()
         controls.analysisIntervalMilliseconds = analysisMilliseconds
         controls.smoothingTimeMilliseconds = smoothingMilliseconds
@@ -119,14 +144,45 @@ struct ProcessCommand: ParsableCommand {
             controls.intensity = intensity
             vocabulary = words
         }
+        let job = RenderJob(controls: controls, vocabulary: vocabulary, blockSize: blockSize, overwrite: force)
+        guard let outputFolder else {
+            let summary = try job.render(input: input, output: output, showProgress: true)
+            if let warning = summary.headroomWarning {
+                FileHandle.standardError.write("adaptive-eq: \(warning)\n".data(using: .utf8)!)
+            }
+            return
+        }
+        try renderCatalogue(job, into: outputFolder)
+    }
+
+    private func renderCatalogue(_ job: RenderJob, into folder: String) throws {
+        var listing = try CatalogueListing(inputs: paths, outputFolder: folder)
+        if let slice { let s = try parseSlice(slice); listing.keepSlice(index: s.index, count: s.count) }
+        let run = CatalogueRun(items: listing.items, overwrite: force) { item in
+            let summary = try job.render(input: item.input, output: item.output, showProgress: false)
+            return (Double(summary.frames) / Double(summary.sampleRate), summary.headroomWarning)
+        }
+        let failed = run.run(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+                             earlyFailures: listing.problems)
+        if failed > 0 { throw CLIError("\(failed) of \(listing.items.count + listing.problems.count) files failed (listed above)") }
+    }
+}
+
+/// One file render with fixed settings: what `process` does per file, on any thread.
+struct RenderJob: Sendable {
+    var controls: HostControls
+    var vocabulary: HostVocabulary?
+    var blockSize: Int
+    var overwrite: Bool
+
+    func render(input: String, output: String, showProgress: Bool) throws -> FileRenderer.Summary {
+        let renderer = FileRenderer(inputPath: input, outputPath: output, blockSize: blockSize,
+                                    overwrite: overwrite, showProgress: showProgress)
         let reader = try renderer.openInput()
         var host = vocabulary.map { HostEqualiser(vocabulary: $0) } ?? HostEqualiser(vocabulary: [])
         host.prepare(ProcessSpec(sampleRateHz: Double(reader.sampleRate), maximumBlockFrames: blockSize,
                                  channelCount: reader.channelCount))
-        let summary = try renderer.render(reader, through: &host, controls: controls)
-        if let warning = summary.headroomWarning {
-            FileHandle.standardError.write("adaptive-eq: \(warning)\n".data(using: .utf8)!)
-        }
+        return try renderer.render(reader, through: &host, controls: controls)
     }
 }
 

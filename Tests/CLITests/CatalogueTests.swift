@@ -1,0 +1,121 @@
+import AEQTestSupport
+import Foundation
+import Testing
+
+/// `adaptive-eq process … --output-dir`: whole folders, several jobs, resuming, slices.
+@Suite(.serialized) struct CatalogueTests {
+    /// A small catalogue: three clips (one in a sub-folder, one FLAC), a file that is not
+    /// audio, and a text file the folder scan must ignore.
+    func makeCatalogue(in dir: String) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: "\(dir)/in/disc2", withIntermediateDirectories: true)
+        var rng = SeededGenerator(seed: 14)
+        func noise(_ channels: Int, _ frames: Int) -> Audio {
+            Audio(sampleRate: 44_100, channels: (0..<channels).map { _ in (0..<frames).map { _ in Float.random(in: -0.5...0.5, using: &rng) } })
+        }
+        try writeAudio(noise(2, 30_000), to: "\(dir)/in/a.wav")
+        try writeAudio(noise(1, 20_000), to: "\(dir)/in/disc2/b.wav", encoding: .pcm24)
+        try writeAudio(noise(2, 10_000), to: "\(dir)/in/c.flac", encoding: .pcm16)
+        try "not audio".write(toFile: "\(dir)/in/broken.wav", atomically: true, encoding: .utf8)
+        try "notes".write(toFile: "\(dir)/in/notes.txt", atomically: true, encoding: .utf8)
+    }
+
+    func hiddenFiles(_ folder: String) -> [String] {
+        (FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? [])
+            .filter { ($0 as NSString).lastPathComponent.hasPrefix(".") }
+    }
+
+    /// Every good file is rendered exactly as a single-file render would, the bad one fails
+    /// without stopping the others, and the exit status says so.
+    @Test func rendersAFolderLikeSingleFilesAndReportsFailures() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try makeCatalogue(in: dir)
+        let settings = ["--term", "warm", "--intensity", "0.8"]
+        let r = try runCLI(["process", "\(dir)/in", "--output-dir", "\(dir)/out", "--jobs", "2"] + settings)
+        #expect(r.status == 1, "a failed file must give a non-zero exit: \(r.stdout) \(r.stderr)")
+        #expect(r.stderr.hasPrefix("adaptive-eq: error: 1 of 4 files failed"), "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 5, "one line per file and a summary: \(lines)")
+        #expect(lines.filter { $0.hasPrefix("ok ") }.count == 3 && lines.filter { $0.hasPrefix("FAIL ") }.count == 1)
+        #expect(lines.contains { $0.hasPrefix("FAIL \(dir)/in/broken.wav: cannot read") }, "\(lines)")
+        #expect(lines.last?.hasPrefix("4 files: 3 rendered, 0 skipped (output exists), 1 failed") == true, "\(lines)")
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/out/broken.wav"))
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/out/notes.txt"))
+        #expect(hiddenFiles("\(dir)/out").isEmpty, "partial files left behind")
+        for name in ["a.wav", "disc2/b.wav", "c.flac"] {
+            let single = try runCLI(["process", "\(dir)/in/\(name)", "\(dir)/single.\((name as NSString).pathExtension)", "--force"] + settings)
+            #expect(single.status == 0, "\(single.stderr)")
+            let one = try readAudio("\(dir)/single.\((name as NSString).pathExtension)")
+            let many = try readAudio("\(dir)/out/\(name)")
+            #expect(one.channels == many.channels && one.sampleRate == many.sampleRate, "\(name) differs from a single render")
+        }
+    }
+
+    /// A second run skips finished outputs; a killed run's partial file is removed and its
+    /// output rendered; --force renders everything again.
+    @Test func resumesWhereItStopped() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try makeCatalogue(in: dir)
+        try FileManager.default.removeItem(atPath: "\(dir)/in/broken.wav")
+        let base = ["process", "\(dir)/in", "--output-dir", "\(dir)/out", "--term", "bright", "--mode", "static"]
+        let first = try runCLI(base)
+        #expect(first.status == 0, "\(first.stdout) \(first.stderr)")
+        let before = try readAudio("\(dir)/out/a.wav")
+
+        // As a run killed while writing a.wav would leave it.
+        try FileManager.default.removeItem(atPath: "\(dir)/out/a.wav")
+        try "half a file".write(toFile: "\(dir)/out/.a.wav.partial-999999", atomically: true, encoding: .utf8)
+        let resumed = try runCLI(base + ["--jobs", "1"])
+        #expect(resumed.status == 0, "\(resumed.stdout) \(resumed.stderr)")
+        #expect(resumed.stdout.contains("ok   \(dir)/in/a.wav -> \(dir)/out/a.wav"), "\(resumed.stdout)")
+        #expect(resumed.stdout.split(separator: "\n").filter { $0.hasPrefix("skip ") }.count == 2, "\(resumed.stdout)")
+        #expect(resumed.stdout.contains("3 files: 1 rendered, 2 skipped"), "\(resumed.stdout)")
+        #expect(hiddenFiles("\(dir)/out").isEmpty, "the stale partial file is still there")
+        #expect(try readAudio("\(dir)/out/a.wav").channels == before.channels)
+
+        let again = try runCLI(base + ["--force"])
+        #expect(again.status == 0 && again.stdout.contains("3 files: 3 rendered, 0 skipped"), "\(again.stdout)")
+    }
+
+    /// Slices 0/2 and 1/2 together cover the list exactly once (a batch array's tasks).
+    @Test func slicesPartitionTheList() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try makeCatalogue(in: dir)
+        try FileManager.default.removeItem(atPath: "\(dir)/in/broken.wav")
+        var rendered: [String] = []
+        for slice in ["0/2", "1/2"] {
+            let r = try runCLI(["process", "\(dir)/in", "--output-dir", "\(dir)/out", "--term", "warm", "--slice", slice])
+            #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+            rendered += r.stdout.split(separator: "\n").filter { $0.hasPrefix("ok ") }.map(String.init)
+        }
+        #expect(rendered.count == 3 && Set(rendered).count == 3, "\(rendered)")
+        for name in ["a.wav", "disc2/b.wav", "c.flac"] {
+            #expect(FileManager.default.fileExists(atPath: "\(dir)/out/\(name)"))
+        }
+    }
+
+    /// Bad catalogue options end with one clear line and a non-zero status.
+    @Test func badCatalogueOptions() throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try makeCatalogue(in: dir)
+        let cases: [([String], String)] = [
+            (["\(dir)/in", "--output-dir", "\(dir)/o", "--jobs", "0"], "--jobs"),
+            (["\(dir)/in", "--output-dir", "\(dir)/o", "--slice", "2/2"], "--slice"),
+            (["\(dir)/in", "--output-dir", "\(dir)/o", "--slice", "x"], "--slice"),
+            (["\(dir)/in", "--output-dir", "\(dir)/in"], "is the input folder"),
+            (["\(dir)/in/a.wav", "\(dir)/x.wav", "\(dir)/y.wav"], "--output-dir"),
+            (["\(dir)/in/a.wav", "\(dir)/x.wav", "--jobs", "2"], "--output-dir"),
+            (["\(dir)/missing", "--output-dir", "\(dir)/o"], "no such file or folder"),
+        ]
+        for (arguments, expected) in cases {
+            let r = try runCLI(["process"] + arguments + ["--term", "warm"])
+            #expect(r.status != 0, "\(arguments) succeeded")
+            #expect(r.stderr.contains(expected) || r.stdout.contains(expected), "\(arguments): \(r.stdout) \(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1, "\(arguments): \(r.stderr)")
+        }
+    }
+}
