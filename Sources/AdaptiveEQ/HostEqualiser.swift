@@ -10,7 +10,7 @@ import Darwin
 /// The equaliser as every front end runs it (`adaptive-eq process`, the LV2 plugin, the
 /// live JACK client): control values in, separate or shared input/output buffers, blocks of
 /// any length, a click-free bypass crossfade, smoothed output gain, and a read-out of the EQ
-/// being applied. Words come from a `HostVocabulary`, controls from `HostControls`.
+/// being applied. Words come from a `Vocabulary`, controls from `HostControls`.
 ///
 /// Blocks are cut into chunks of at most `spec.maximumBlockFrames` here and nowhere else;
 /// the EQ cascade and the adaptive engine are prepared with that spec.
@@ -57,7 +57,7 @@ public struct HostEqualiser: ~Copyable {
     private var fresh = true
 
     /// A host equaliser over a vocabulary (its model drives adaptive mode, when present).
-    public init(vocabulary: HostVocabulary) {
+    public init(vocabulary: Vocabulary) {
         self.init(vocabulary: vocabulary.settings, model: vocabulary.model)
     }
 

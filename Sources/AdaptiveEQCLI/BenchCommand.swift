@@ -122,7 +122,7 @@ struct BenchCommand: ParsableCommand {
         let realTimeFactor = seconds / ((now() - start) / 1e9)
 
         // host offline: the same render through the host layer, as `process` runs it.
-        var host = HostEqualiser(vocabulary: HostVocabulary(staticTerms: try loadStaticTerms(), model: model))
+        var host = HostEqualiser(vocabulary: Vocabulary(staticTerms: try loadStaticTerms(), model: model))
         host.prepare(ProcessSpec(sampleRateHz: fs, maximumBlockFrames: frames, channelCount: 2))
         var controls = HostControls()
         controls.term = warm

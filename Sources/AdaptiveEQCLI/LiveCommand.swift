@@ -87,7 +87,7 @@ struct LiveCommand: ParsableCommand {
     func run() throws {
         let table = try loadStaticTerms()
         let loaded: AdaptiveEQModel? = model != nil || BundledResources.modelPath != nil ? try loadModel(path: model) : nil
-        let vocabulary = HostVocabulary(staticTerms: table, model: loaded)
+        let vocabulary = Vocabulary(staticTerms: table, model: loaded)
         var controls = HostControls()
         controls.term = try vocabulary.termIndex(term)
         controls.secondTerm = try secondTerm.map { try vocabulary.termIndex($0) } ?? controls.term

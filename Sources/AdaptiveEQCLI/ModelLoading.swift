@@ -13,11 +13,11 @@ func loadModel(path explicitPath: String? = nil) throws -> AdaptiveEQModel {
 
 /// The words `process` offers, exactly as the plugin and the live client load them: the
 /// model's vocabulary, static mode using each word's SAFE-DB setting where there is one.
-func loadVocabulary(modelPath: String?) throws -> HostVocabulary {
-    HostVocabulary(staticTerms: try loadStaticTerms(), model: try loadModel(path: modelPath))
+func loadVocabulary(modelPath: String?) throws -> Vocabulary {
+    Vocabulary(staticTerms: try loadStaticTerms(), model: try loadModel(path: modelPath))
 }
 
-extension HostVocabulary {
+extension Vocabulary {
     /// Index of `word`, or an error suggesting the nearest words.
     func termIndex(_ word: String) throws -> Int {
         if let i = index(of: word) { return i }

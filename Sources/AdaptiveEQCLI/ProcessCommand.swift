@@ -130,7 +130,7 @@ struct ProcessCommand: ParsableCommand {
         controls.analysisIntervalMilliseconds = analysisMilliseconds
         controls.smoothingTimeMilliseconds = smoothingMilliseconds
         controls.outputGainDecibels = outputGainDecibels
-        let vocabulary: HostVocabulary?
+        let vocabulary: Vocabulary?
         if let eq {
             controls.mode = .manual
             controls.manual = try parseManualEQ(eq)

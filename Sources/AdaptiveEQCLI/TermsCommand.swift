@@ -7,85 +7,92 @@ import Foundation
 struct TermsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "terms",
-        abstract: "List the words the equaliser knows, with their support and EQ settings.",
+        abstract: "List the words the equaliser knows, with their support and the EQ static mode applies.",
         discussion: """
-            By default lists the adaptive model's vocabulary: for each word the SAFE-DB rows and
-            Audealize contributors/agreement behind it, and the EQ of its colouration (the
-            decoder applied to the word's latent). --static lists the SAFE-DB table that
-            `--mode static` uses.
+            By default lists the vocabulary every front end uses: for each word the SAFE-DB
+            rows and Audealize contributors behind it, where its meaning was learnt
+            (safe-db, audealize or inferred), and the EQ `--mode static`, the plugin and the
+            live client apply at intensity 1 — the word's SAFE-DB setting when SAFE-DB has
+            one (source "safe"), else the decoder's EQ of the word's latent ("decoded").
+            With --json each word also carries `parameters`: the decoded EQ of its latent.
+            --static lists the SAFE-DB table alone.
             """)
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    @Flag(name: .customLong("static"), help: "List the static (SAFE-DB) table instead of the model's vocabulary.")
+    @Flag(name: .customLong("static"), help: "List the static (SAFE-DB) table instead of the vocabulary.")
     var staticTable = false
 
     @Option(help: "Model file to use instead of the bundled one.")
     var model: String?
 
-    struct Row {
-        var word: String
-        var safeRows: Int
-        var contributors: Int
-        var agreement: Float?
-        var settings: EQSettings
-    }
-
     func run() throws {
-        let rows: [Row]
-        let source: String
-        if staticTable {
-            rows = try loadStaticTerms().terms.map {
-                Row(word: $0.word, safeRows: $0.rowCount, contributors: $0.contributorCount, agreement: nil, settings: $0.settings)
-            }
-            source = "SAFE-DB static table (rows = user settings behind each word, contributors = distinct users)"
-        } else {
-            let model = try loadModel(path: model)
-            let decoder = EQDecoder(weights: model.decoder)
-            var params = [Float](repeating: 0, count: EQSettings.parameterCount)
-            rows = (0..<model.terms.count).map { i in
-                decoder.decode(model.terms.latent(at: i), into: &params)
-                let s = model.terms.supportCounts(at: i)
-                return Row(word: model.terms.names[i], safeRows: Int(s.safeRows), contributors: Int(s.audealizeContributors),
-                           agreement: s.audealizeContributors > 0 ? s.audealizeAgreement : nil,
-                           settings: EQSettings(values: params)!)
-            }
-            source = "model vocabulary (safe = SAFE-DB rows, audealize = Audealize contributors and agreement)"
-        }
+        if staticTable { return try printStaticTable() }
+        let model = try loadModel(path: model)
+        let vocabulary = Vocabulary(staticTerms: try loadStaticTerms(), model: model)
+        let decoder = EQDecoder(weights: model.decoder)
+        var decoded = [Float](repeating: 0, count: EQSettings.parameterCount)
+        let source = "vocabulary (safe = SAFE-DB rows, audealize = Audealize contributors; EQ = what static mode applies)"
         if json {
-            let items: [[String: Any]] = rows.map { r in
-                var eq: [String: Float] = [:]
-                for p in EQParameter.allCases { eq[p.symbol] = r.settings[p] }
-                var item: [String: Any] = ["word": r.word, "eq": eq, "parameters": r.settings.values]
-                if staticTable {
-                    item["rows"] = r.safeRows
-                    item["contributors"] = r.contributors
-                } else {
-                    item["safe_rows"] = r.safeRows
-                    item["audealize_contributors"] = r.contributors
-                    if let a = r.agreement { item["audealize_agreement"] = a }
-                }
+            let items: [[String: Any]] = vocabulary.words.indices.map { i in
+                let m = vocabulary.meaning(at: i)
+                decoder.decode(model.terms.latent(at: i), into: &decoded)
+                let s = model.terms.supportCounts(at: i)
+                var item: [String: Any] = [
+                    "word": m.word, "provenance": m.provenance.label,
+                    "safe_rows": m.safeRows, "audealize_contributors": m.audealizeContributors,
+                    "applied_parameters": m.settings.values, "applied_eq": symbols(m.settings),
+                    "applied_source": m.settingsFromSAFEDB ? "safe" : "decoded",
+                    "parameters": decoded, "eq": symbols(EQSettings(values: decoded)!),
+                ]
+                if s.audealizeContributors > 0 { item["audealize_agreement"] = s.audealizeAgreement }
                 return item
             }
-            let data = try JSONSerialization.data(withJSONObject: ["source": source, "terms": items],
-                                                  options: [.prettyPrinted, .sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try printJSON(["source": source, "terms": items])
             return
         }
-        let support = staticTable ? ["rows", "users"] : ["safe", "audealize"]
-        let header = ["word"] + support + EQParameter.allCases.map(\.symbol)
-        let widths = [14, 10, 10] + [Int](repeating: 8, count: EQSettings.parameterCount)
-        print(zip(header, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined())
-        for r in rows {
-            let second = staticTable ? String(r.contributors)
-                : (r.agreement.map { String(format: "%d/%.2f", r.contributors, $0) } ?? "—")
-            let cells = [r.word.padding(toLength: 14, withPad: " ", startingAt: 0),
-                         String(r.safeRows).padding(toLength: 10, withPad: " ", startingAt: 0),
-                         second.padding(toLength: 10, withPad: " ", startingAt: 0)]
-                + r.settings.values.map { String(format: "%-8.4g", $0) }
-            print(cells.joined())
+        printTable(header: ["word", "safe", "audealize", "learnt", "eq from"],
+                   rows: vocabulary.words.indices.map { i in
+                       let m = vocabulary.meaning(at: i)
+                       return ([m.word, String(m.safeRows), String(m.audealizeContributors), m.provenance.label,
+                                m.settingsFromSAFEDB ? "safe" : "decoded"], m.settings)
+                   })
+        print("\(vocabulary.words.count) words: \(source)")
+    }
+
+    private func printStaticTable() throws {
+        let table = try loadStaticTerms()
+        let source = "SAFE-DB static table (rows = user settings behind each word, contributors = distinct users)"
+        if json {
+            let items: [[String: Any]] = table.terms.map {
+                ["word": $0.word, "rows": $0.rowCount, "contributors": $0.contributorCount,
+                 "parameters": $0.settings.values, "eq": symbols($0.settings)]
+            }
+            try printJSON(["source": source, "terms": items])
+            return
         }
-        print("\(rows.count) words: \(source)")
+        printTable(header: ["word", "rows", "users"],
+                   rows: table.terms.map { ([$0.word, String($0.rowCount), String($0.contributorCount)], $0.settings) })
+        print("\(table.terms.count) words: \(source)")
+    }
+
+    private func symbols(_ s: EQSettings) -> [String: Float] {
+        Dictionary(uniqueKeysWithValues: EQParameter.allCases.map { ($0.symbol, s[$0]) })
+    }
+
+    private func printJSON(_ object: [String: Any]) throws {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Text columns, then the 13 EQ parameters.
+    private func printTable(header: [String], rows: [([String], EQSettings)]) {
+        let widths = [14] + [Int](repeating: 10, count: header.count - 1)
+        func pad(_ cells: [String]) -> String { zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined() }
+        print(pad(header) + EQParameter.allCases.map { $0.symbol.padding(toLength: 8, withPad: " ", startingAt: 0) }.joined())
+        for (cells, settings) in rows {
+            print(pad(cells) + settings.values.map { String(format: "%-8.4g", $0) }.joined())
+        }
     }
 }

@@ -48,7 +48,7 @@ struct PluginInstance: ~Copyable {
     var equaliser: HostEqualiser
     var controls = HostControls()
 
-    init(variant: PluginVariant, sampleRateHz: Double, vocabulary: HostVocabulary) {
+    init(variant: PluginVariant, sampleRateHz: Double, vocabulary: Vocabulary) {
         layout = variant.layout
         ports = .allocate(capacity: layout.portCount)
         ports.initialize(repeating: nil, count: layout.portCount)
@@ -131,7 +131,7 @@ func reportError(_ message: String) {
 
 /// Loads the bundle's vocabulary (and model, when the bundle has one), or reports why not
 /// on stderr. Shared by the plugin and the TTL generator, so both see the same words.
-public func loadVocabulary(bundlePath: String) -> HostVocabulary? {
+public func loadVocabulary(bundlePath: String) -> Vocabulary? {
     let folder = bundlePath.hasSuffix("/") ? bundlePath : bundlePath + "/"
     let path = folder + vocabularyFileName
     guard let text = readTextFile(path) else {
@@ -146,9 +146,9 @@ public func loadVocabulary(bundlePath: String) -> HostVocabulary? {
         return nil
     }
     let modelPath = folder + modelFileName
-    guard access(modelPath, F_OK) == 0 else { return HostVocabulary(staticTerms: table) }
+    guard access(modelPath, F_OK) == 0 else { return Vocabulary(staticTerms: table) }
     do {
-        return HostVocabulary(staticTerms: table, model: try AdaptiveEQModel(path: modelPath))
+        return Vocabulary(staticTerms: table, model: try AdaptiveEQModel(path: modelPath))
     } catch {
         reportError("\(modelPath): \(error.description)")
         return nil

@@ -82,7 +82,7 @@ public struct LiveCommandParser: Sendable {
         }
         switch p.kind {
         case .vocabulary:
-            guard let index = words.firstIndex(of: value.lowercased()) else {
+            guard let index = words.firstIndex(of: Vocabulary.normalise(value)) else {
                 let near = nearestWords(to: value, in: words, limit: 3).joined(separator: ", ")
                 return .error("unknown word '\(value)'; nearest known words: \(near)")
             }

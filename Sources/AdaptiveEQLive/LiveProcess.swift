@@ -34,7 +34,7 @@ struct LiveState: ~Copyable {
     var equaliser: HostEqualiser
     var controls: HostControls
 
-    init(vocabulary: HostVocabulary, sampleRateHz: Double, controls initial: HostControls) {
+    init(vocabulary: Vocabulary, sampleRateHz: Double, controls initial: HostControls) {
         let n = Self.channelCount
         inPorts = .allocate(capacity: n); inPorts.initialize(repeating: nil, count: n)
         outPorts = .allocate(capacity: n); outPorts.initialize(repeating: nil, count: n)

@@ -70,7 +70,7 @@ public struct LiveError: Error, CustomStringConvertible {
 /// Runs the live client: registers `in_l in_r out_l out_r`, equalises in the JACK process
 /// callback, takes commands from stdin (see `LiveCommandParser`) and returns the report.
 @available(macOS 15.0, *)
-public func runLiveSession(_ options: LiveOptions, vocabulary: HostVocabulary) throws(LiveError) -> LiveReport {
+public func runLiveSession(_ options: LiveOptions, vocabulary: Vocabulary) throws(LiveError) -> LiveReport {
     var message = [CChar](repeating: 0, count: 256)
     guard aeq_jack_load(&message, message.count) == 0 else {
         throw LiveError(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))

@@ -248,6 +248,36 @@ import Testing
         #expect((warm["parameters"] as? [Double])?.count == 13)
     }
 
+    /// `terms` shows the EQ static mode applies: the SAFE-DB setting where the static table
+    /// has the word, else the word's decoded EQ.
+    @Test func termsShowsWhatStaticModeApplies() throws {
+        func terms(_ args: [String]) throws -> [String: [String: Any]] {
+            let r = try runCLI(["terms", "--json"] + args)
+            try #require(r.status == 0, "\(r.stderr)")
+            let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            let list = try #require(json?["terms"] as? [[String: Any]])
+            return Dictionary(uniqueKeysWithValues: list.map { ($0["word"] as! String, $0) })
+        }
+        let vocabulary = try terms([]), table = try terms(["--static"])
+        var decoded = 0
+        for (word, entry) in vocabulary {
+            let applied = try #require(entry["applied_parameters"] as? [Double])
+            if let row = table[word] {
+                #expect(entry["applied_source"] as? String == "safe")
+                #expect(applied == row["parameters"] as? [Double], "\(word)")
+            } else {
+                decoded += 1
+                #expect(entry["applied_source"] as? String == "decoded")
+                let raw = try #require(entry["parameters"] as? [Double])
+                for (p, (a, d)) in zip(EQParameter.allCases, zip(applied, raw)) {
+                    #expect(a == min(max(d, Double(p.range.lowerBound)), Double(p.range.upperBound)), "\(word) \(p.symbol)")
+                }
+            }
+        }
+        #expect(decoded > 0 && decoded < vocabulary.count)
+        #expect(vocabulary["warm"]?["provenance"] as? String == "safe-db")
+    }
+
     @Test func demoRendersIntoTheCurrentFolder() throws {
         let dir = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -81,10 +81,23 @@ private let manualLowShelf: EQSettings = {
                 .flatMap { ["-c", $0.symbol, String($1)] },
              ["--eq", manual]),
         ]
+        let airy = try #require(vocabulary.words.firstIndex(of: "airy"))
+        cases.append(("static blend", ["-c", "mode", "1", "-c", "term", "\(bright)", "-c", "term_b", "\(airy)",
+                                       "-c", "blend", "0.3", "-c", "intensity", "0.9"],
+                      ["--mode", "static", "--term", "bright", "--term-b", "airy", "--blend", "0.3", "--intensity", "0.9"]))
         if vocabulary.model != nil {
             // The bundle ships the model: adaptive mode runs the streaming engine.
             cases.append(("adaptive", ["-c", "mode", "0", "-c", "term", "\(warm)", "-c", "intensity", "0.8"],
                           ["--mode", "adaptive", "--term", "warm", "--intensity", "0.8"]))
+            cases.append(("adaptive blend", ["-c", "mode", "0", "-c", "term", "\(warm)", "-c", "term_b", "\(airy)",
+                                             "-c", "blend", "0.5", "-c", "intensity", "0.8"],
+                          ["--mode", "adaptive", "--term", "warm", "--term-b", "airy", "--blend", "0.5", "--intensity", "0.8"]))
+            // A word without a SAFE-DB setting: static mode applies its decoded EQ in both.
+            let table = try staticTerms()
+            let decodedWord = try #require(vocabulary.words.first { table.term($0) == nil })
+            let decodedIndex = try #require(vocabulary.words.firstIndex(of: decodedWord))
+            cases.append(("static decoded word", ["-c", "mode", "1", "-c", "term", "\(decodedIndex)", "-c", "intensity", "1"],
+                          ["--mode", "static", "--term", decodedWord, "--intensity", "1"]))
         }
         for (name, pluginArgs, cliArgs) in cases {
             let viaPlugin = dir + "/\(name)-lv2.wav", viaCLI = dir + "/\(name)-cli.wav"
