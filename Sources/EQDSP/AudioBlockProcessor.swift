@@ -8,3 +8,10 @@ public protocol AudioBlockProcessor: ~Copyable {
     /// Filters `frameCount` (0 … `spec.maximumBlockFrames`) frames of each channel in place.
     mutating func process(_ channels: UnsafePointer<UnsafeMutablePointer<Float>>, frameCount: Int)
 }
+
+extension EQProcessor: AudioBlockProcessor {
+    /// Prepares for `spec`'s rate and channels; blocks of any length are accepted.
+    public mutating func prepare(_ spec: ProcessSpec) {
+        prepare(sampleRateHz: Float(spec.sampleRateHz), channelCount: spec.channelCount)
+    }
+}

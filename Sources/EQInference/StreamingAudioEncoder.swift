@@ -14,8 +14,10 @@
 ///   the two linear layers.
 ///
 /// With an analysis every 4 frames that is 6 of the 88 second-stage columns, about a tenth of
-/// the full pass; by default the 2 interior ones are computed during `append` as soon as their
-/// frames are complete, leaving 4 edge columns and the linear layers to `encode`. Windows may
+/// the full pass. With `eagerColumnParity` set, the 2 interior ones are computed during
+/// `append` as soon as their frames are complete, leaving 4 edge columns and the linear
+/// layers to `encode`; with nil (what the adaptive engine uses) `encode` computes all 6, so
+/// the blocks between analyses carry no encoder work. Windows may
 /// move by any number of frames (odd shifts pair frames differently; the cache is keyed by
 /// the pair's first frame, so both pairings coexist). The result equals
 /// `AudioEncoder.forward` on the same window to float rounding (tested within 1e-5).
@@ -28,7 +30,7 @@
 ///     }
 ///     if encoder.isWindowFull && due { encoder.encode(into: zAudio) }
 ///
-/// All memory is allocated in `init`; `append`, `encode`, `primeWindow` and `reset` are
+/// All memory is allocated in `init`; `append`, `encode` and `reset` are
 /// real-time safe.
 /// One instance per thread.
 public final class StreamingAudioEncoder {
@@ -166,49 +168,6 @@ public final class StreamingAudioEncoder {
             let slot = p % columnCapacity
             computeColumnSummary(windowStart: p - 4, column: 2, into: gCache + slot * S.summaryCount)
             gTag[slot] = p
-        }
-    }
-
-    /// Restarts the stream with a full window of copies of one column, for a warm start
-    /// (e.g. the first frame heard, or a neutral spectrum) without the cost of a whole window.
-    ///
-    /// Equivalent to `reset()` followed by `frameCount` appends of `logMelColumn`, but since
-    /// every frame is the same, the interior features are computed once and copied (about
-    /// 25 µs instead of a ~0.5 ms full pass), and the next `encode` only computes the window
-    /// edges and the columns of frames appended since. Real-time safe.
-    public func primeWindow(with logMelColumn: UnsafePointer<Float>) {
-        typealias S = StreamingAudioEncoder
-        reset()
-        let f = frameCount
-        let x0 = xRing
-        let mean = weights.melMean.pointer
-        for m in 0..<S.mel { x0[m] = (logMelColumn[m] - mean[m]) * inverseStd[m] }
-        for t in 1..<f { (xRing + (t % frameCapacity) * S.mel).update(from: x0, count: S.mel) }
-        // Interior features of frames 1 … f−2 (frame f−1 waits for its right neighbour).
-        let f1 = fRing + (1 % frameCapacity) * S.featureCount
-        computeFirstStage(frame: 1, zeroLeft: false, zeroRight: false, into: f1)
-        for t in 2...(f - 2) {
-            (fRing + (t % frameCapacity) * S.featureCount).update(from: f1, count: S.featureCount)
-        }
-        framesAppended = f
-        // Every interior column of the primed stream is the same: compute one per pairing
-        // (the first `encode` may see either, depending on how many frames follow) and copy.
-        // Pair p needs the interior features of frames p−2 … p+3, and frame f−1's wait for
-        // the next real frame, so the primed columns stop at p = f−5.
-        for parity in 0..<2 {
-            let first = parity == 1 ? 3 : 4
-            guard first <= f - 5 else { continue }
-            let slot0 = first % columnCapacity
-            let g0 = gCache + slot0 * S.summaryCount
-            computeColumnSummary(windowStart: first - 4, column: 2, into: g0)
-            gTag[slot0] = first
-            var p = first + 2
-            while p <= f - 5 {
-                let slot = p % columnCapacity
-                (gCache + slot * S.summaryCount).update(from: g0, count: S.summaryCount)
-                gTag[slot] = p
-                p += 2
-            }
         }
     }
 

@@ -179,34 +179,6 @@ import Darwin
         #expect(maxAbsDifference(a, c) < 1e-5)
     }
 
-    @Test(arguments: [nil, 0, 1] as [Int?])
-    func primedWindowEqualsRepeatedColumn(eager: Int?) {
-        let enc = ModelTests.model.encoder
-        let column = randomLogMel(frames: 1, seed: 21)
-        let primed = StreamingAudioEncoder(weights: enc, eagerColumnParity: eager)
-        let appended = StreamingAudioEncoder(weights: enc, eagerColumnParity: eager)
-        primed.append(logMelMatrix: randomLogMel(frames: 40, seed: 22), frames: 40)
-        primed.primeWindow(with: column)
-        for _ in 0..<176 { appended.append(logMelColumn: column) }
-        var a = [Float](repeating: 0, count: 32), b = a, c = a
-        primed.encode(into: &a)
-        appended.encode(into: &b)
-        let window = (0..<(64 * 176)).map { column[$0 / 176] }
-        AudioEncoder(weights: enc).forward(logMel: window, into: &c)
-        #expect(maxAbsDifference(a, b) < 1e-5 && maxAbsDifference(a, c) < 1e-5)
-        // The stream continues normally after priming, whatever the next window's pairing.
-        for count in [3, 4, 1, 8] {
-            let more = randomLogMel(frames: count, seed: UInt64(23 + count))
-            primed.append(logMelMatrix: more, frames: count)
-            appended.append(logMelMatrix: more, frames: count)
-            primed.encode(into: &a)
-            // Only the edges and columns touching new frames, never the whole window again.
-            #expect(primed.columnsComputedInLastEncode <= 12)
-            appended.encode(into: &b)
-            #expect(maxAbsDifference(a, b) < 1e-5)
-        }
-    }
-
     @Test func decoderOutputsAreInRange() {
         let dec = EQDecoder(weights: ModelTests.model.decoder)
         var r = TestRandom(seed: 11)
