@@ -40,7 +40,8 @@ struct OutputStage {
     static func linear(_ decibels: Float) -> Float { powf(10, decibels / 20) }
 
     /// Crossfades `work` (the equalised chunk) with `dry` (channel `c` at `dry + c·stride`)
-    /// and applies the gain, in place.
+    /// and applies the gain, in place. Non-finite dry samples count as silence, as they do in
+    /// the equaliser, so bypass never passes NaN or Inf on.
     mutating func apply(_ work: UnsafePointer<UnsafeMutablePointer<Float>>, dry: UnsafePointer<Float>,
                         dryStride: Int, channelCount: Int, frames n: Int) {
         if mixStep != 0 {
@@ -50,13 +51,17 @@ struct OutputStage {
                 let d = dry + c * dryStride, w = work[c]
                 for i in 0..<n {
                     m = min(max(m + mixStep, 0), 1)
-                    w[i] = d[i] + m * (w[i] - d[i])
+                    let x = d[i].isFinite ? d[i] : 0
+                    w[i] = x + m * (w[i] - x)
                 }
             }
             mix = m
             if mix <= 0 || mix >= 1 { mixStep = 0 }
         } else if mix <= 0 {
-            for c in 0..<channelCount { work[c].update(from: dry + c * dryStride, count: n) }
+            for c in 0..<channelCount {
+                let d = dry + c * dryStride, w = work[c]
+                for i in 0..<n { w[i] = d[i].isFinite ? d[i] : 0 }
+            }
         }
         if gainStep != 0 {
             var g = gain

@@ -50,9 +50,14 @@ struct FileRenderer {
     }
 
     /// Renders `reader` through `host` (prepared for the file's rate and channels) with
-    /// `controls`.
+    /// `controls`, then each automation step's controls from its time on (blocks are cut at
+    /// the steps, which does not change the output otherwise: any block length renders the same).
     @discardableResult
-    func render(_ reader: AudioFileReader, through host: inout HostEqualiser, controls: HostControls) throws -> Summary {
+    func render(_ reader: AudioFileReader, through host: inout HostEqualiser, controls: HostControls,
+                automation: [(timeSeconds: Double, controls: HostControls)] = []) throws -> Summary {
+        let stepFrames = automation.map { Int(($0.timeSeconds * Double(reader.sampleRate)).rounded()) }
+        var nextStep = 0
+        var current = controls
         let writer = try AudioFileWriter(path: outputPath, sampleRate: reader.sampleRate,
                                          channelCount: reader.channelCount, like: reader.format,
                                          overwrite: overwrite)
@@ -71,9 +76,15 @@ struct FileRenderer {
             if got <= 0 { break }
             var offset = 0
             while offset < got {
-                let n = min(blockSize, got - offset)
+                let position = total + offset
+                while nextStep < automation.count && stepFrames[nextStep] <= position {
+                    current = automation[nextStep].controls
+                    nextStep += 1
+                }
+                var n = min(blockSize, got - offset)
+                if nextStep < automation.count { n = min(n, stepFrames[nextStep] - position) }
                 for c in 0..<channels { pointers[c] = planar + c * chunk + offset }
-                host.process(pointers, frameCount: n, controls: controls)
+                host.process(pointers, frameCount: n, controls: current)
                 offset += n
             }
             for c in 0..<channels {

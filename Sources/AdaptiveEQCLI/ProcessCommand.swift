@@ -89,6 +89,9 @@ struct ProcessCommand: ParsableCommand {
             help: ControlParameter.outputGain.flagHelp)
     var outputGainDecibels: Float = ControlParameter.outputGain.defaultValue
 
+    @Option(help: "Automation file (CSV or JSON): control changes at times in seconds, from the starting controls the other options set (docs/AUTOMATION.md).")
+    var automation: String?
+
     @Option(help: "Model file to use instead of the bundled one.")
     var model: String?
 
@@ -144,7 +147,12 @@ struct ProcessCommand: ParsableCommand {
             controls.intensity = intensity
             vocabulary = words
         }
-        let job = RenderJob(controls: controls, vocabulary: vocabulary, blockSize: blockSize, overwrite: force)
+        var job = RenderJob(controls: controls, vocabulary: vocabulary, blockSize: blockSize, overwrite: force)
+        if let automation {
+            // Automated words and modes need the vocabulary even when the render starts on --eq.
+            job.vocabulary = try vocabulary ?? loadVocabulary(modelPath: model)
+            job.automation = try loadAutomation(path: automation, from: controls, vocabulary: job.vocabulary)
+        }
         guard let outputFolder else {
             let summary = try job.render(input: input, output: output, showProgress: true)
             if let warning = summary.headroomWarning {
@@ -174,6 +182,7 @@ struct RenderJob: Sendable {
     var vocabulary: HostVocabulary?
     var blockSize: Int
     var overwrite: Bool
+    var automation: [(timeSeconds: Double, controls: HostControls)] = []
 
     func render(input: String, output: String, showProgress: Bool) throws -> FileRenderer.Summary {
         let renderer = FileRenderer(inputPath: input, outputPath: output, blockSize: blockSize,
@@ -182,7 +191,7 @@ struct RenderJob: Sendable {
         var host = vocabulary.map { HostEqualiser(vocabulary: $0) } ?? HostEqualiser(vocabulary: [])
         host.prepare(ProcessSpec(sampleRateHz: Double(reader.sampleRate), maximumBlockFrames: blockSize,
                                  channelCount: reader.channelCount))
-        return try renderer.render(reader, through: &host, controls: controls)
+        return try renderer.render(reader, through: &host, controls: controls, automation: automation)
     }
 }
 
@@ -205,4 +214,16 @@ func parseManualEQ(_ text: String) throws -> EQSettings {
         values.append(v)
     }
     return EQSettings(values: values)!
+}
+
+/// Reads and checks an automation file; errors name the file and the line.
+func loadAutomation(path: String, from controls: HostControls, vocabulary: HostVocabulary?) throws
+    -> [(timeSeconds: Double, controls: HostControls)] {
+    let text: String
+    do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+        throw CLIError("cannot read automation file '\(path)' (missing, unreadable or not UTF-8 text)")
+    }
+    do { return try Automation(text: text).controlSteps(from: controls, vocabulary: vocabulary) } catch {
+        throw CLIError("automation '\(path)' \(error.description)")
+    }
 }
