@@ -28,7 +28,40 @@ from . import dsp
 from .model import AudioEncoder, seed_all
 
 N_BINS = 373  # bins 0..372 cover the mel filterbank (fmax 16 kHz) at 44.1 kHz
-NEUTRAL = dict(kind="real-music", none_frac=0.25, safe_frac=0.35, noise_frac=0.08)
+NEUTRAL = dict(kind="real-music", none_frac=0.25, safe_frac=0.35, noise_frac=0.08, content_share=0.0,
+               content_limit_db=12.0)
+CONTENT_FMAX = 15000.0  # the stored bins end at 16 kHz
+
+
+def window_balance_db(L, chunk=512):
+    """Level-free 1/3-octave-smoothed long-term spectrum (dB on dsp.GRID) of stored windows [N, T, bins],
+    with dsp.band_average_db's band edges, as one averaging matrix."""
+    fr = np.arange(N_BINS) * dsp.FS / dsp.N_FFT
+    A = np.zeros((N_BINS, dsp.N_GRID), np.float32)
+    for j, f in enumerate(dsp.GRID):
+        i0, i1 = np.searchsorted(fr, f * 2 ** (-1 / 6)), np.searchsorted(fr, f * 2 ** (1 / 6))
+        if i1 <= i0:
+            i0 = int(np.argmin(np.abs(fr - f))); i1 = i0 + 1
+        A[i0:i1, j] = 1.0 / (i1 - i0)
+    out = np.empty((len(L), dsp.N_GRID), np.float32)
+    for s in range(0, len(L), chunk):
+        P = (10 ** (L[s:s + chunk].astype(np.float32) / 10)).mean(1)
+        out[s:s + chunk] = 10 * np.log10(P @ A + 1e-20)
+    out[:, dsp.GRID > CONTENT_FMAX] = 0.0
+    return dsp.level_free(out).astype(np.float32)
+
+
+def content_colouration(feats, neutral):
+    """Per window: the share `content_share` of its deviation from the mean real-music balance,
+    soft-limited (c·tanh(d/c)); zero for pink noise. 0 share = only added EQs are colouration."""
+    D = window_balance_db(feats["L"])
+    music_tr = (feats["split"] == "train") & (feats["kind"] == "music")
+    d = D - D[music_tr].mean(0)
+    d[:, dsp.GRID > CONTENT_FMAX] = 0.0
+    c = neutral["content_limit_db"]
+    d = neutral["content_share"] * c * np.tanh(d / c)
+    d[feats["kind"] == "noise"] = 0.0
+    return torch.from_numpy(d.astype(np.float32)), D[music_tr].mean(0)
 
 
 def log(msg):
@@ -180,6 +213,7 @@ def train_audio_encoder(feats, dec, enc_eq, safe_params, steps, seed, batch=64, 
     tr_noise = np.where((feats["split"] == "train") & (feats["kind"] == "noise"))[0]
     L = feats["L"]
     col = Colourer(feats["mel_mean"], feats["mel_std"])
+    content = content_colouration(feats, neutral)[0] if neutral.get("content_share", 0) > 0 else None
     net = AudioEncoder() if net is None else net
     net.train()
     for p in list(dec.parameters()) + list(enc_eq.parameters()):
@@ -204,6 +238,8 @@ def train_audio_encoder(feats, dec, enc_eq, safe_params, steps, seed, batch=64, 
                 Lb = torch.from_numpy(L[ii].astype(np.float32))
             X = col.norm(col.logmel(Lb, eq, gain))
             target = dsp.torch_response_db(eq).float()
+            if content is not None:
+                target = target + content[ii]
         z = net(X)
         pred = dsp.torch_response_db(dec(z)).float()
         l_rec = wloss(pred, target, w)

@@ -227,9 +227,11 @@ def main():
     ap.add_argument("--pair-weight", type=float, default=1.0, help="phase A pair-term weight")
     ap.add_argument("--none-frac", type=float, default=audio.NEUTRAL["none_frac"],
                     help="share of training windows left uncoloured (the prior on no added EQ)")
+    ap.add_argument("--content-share", type=float, default=audio.NEUTRAL["content_share"],
+                    help="share of a window's deviation from the mean real-music balance counted as colouration")
     ap.add_argument("--out", type=Path, default=BUILD / "model.pt", help="checkpoint to write")
     a = ap.parse_args()
-    neutral = dict(audio.NEUTRAL, none_frac=a.none_frac)
+    neutral = dict(audio.NEUTRAL, none_frac=a.none_frac, content_share=a.content_share)
     torch.set_num_threads(a.threads)
     torch.set_flush_denormal(True)
     if a.quick:

@@ -76,6 +76,7 @@ public struct StreamingAdaptiveEQ: ~Copyable {
     private var encoder: StreamingAudioEncoder
     private let decoder: EQDecoder
     private let zAudio: UnsafeMutablePointer<Float>
+    private let zCurrent: UnsafeMutablePointer<Float>
     private let zFinal: UnsafeMutablePointer<Float>
     private let parameters: UnsafeMutablePointer<Float>
     private let mono: UnsafeMutablePointer<Float>
@@ -107,6 +108,7 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         decoder = EQDecoder(weights: model.decoder)
         zAudio = .allocate(capacity: model.latentCount)
         zAudio.initialize(repeating: 0, count: model.latentCount)
+        zCurrent = .allocate(capacity: model.latentCount)
         zFinal = .allocate(capacity: model.latentCount)
         parameters = .allocate(capacity: EQSettings.parameterCount)
         mono = .allocate(capacity: Self.monoChunk)
@@ -114,7 +116,7 @@ public struct StreamingAdaptiveEQ: ~Copyable {
     }
 
     deinit {
-        zAudio.deallocate(); zFinal.deallocate(); parameters.deallocate()
+        zAudio.deallocate(); zCurrent.deallocate(); zFinal.deallocate(); parameters.deallocate()
         mono.deallocate(); channelPointers.deallocate()
     }
 
@@ -255,15 +257,21 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         let b = terms.latent(at: min(max(target.secondTerm, 0), count - 1))
         let blend = target.blend.isFinite ? min(max(target.blend, 0), 1) : 0
         let intensity = target.intensity.isFinite ? min(max(target.intensity, 0), 1) : 0
+        // The audio's own colouration is taken on in proportion to intensity² (z = 0 decodes to
+        // a flat EQ within 0.5 dB): moderate settings mostly add the word's character, full
+        // intensity also removes what the recording carries, so different inputs converge.
+        let own = intensity * intensity
         for i in 0..<latent {
             let zTarget = a[i] + blend * (b[i] - a[i])
-            zFinal[i] = zAudio[i] + intensity * (zTarget - zAudio[i])
+            zCurrent[i] = own * zAudio[i]
+            zFinal[i] = zCurrent[i] + intensity * (zTarget - zCurrent[i])
         }
         decoder.decode(zAudio, into: parameters)
+        audioSettings = EQSettings { parameters[$0.rawValue] }
+        decoder.decode(zCurrent, into: parameters)
         let current = EQSettings { parameters[$0.rawValue] }
         decoder.decode(zFinal, into: parameters)
         let wanted = EQSettings { parameters[$0.rawValue] }
-        audioSettings = current
         targetSettings = wanted
         for band in 0..<EQSettings.bandCount {
             equaliser.setTarget(wanted.band(band), stage: 2 * band)
