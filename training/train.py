@@ -229,6 +229,8 @@ def main():
                     help="share of training windows left uncoloured (the prior on no added EQ)")
     ap.add_argument("--content-share", type=float, default=audio.NEUTRAL["content_share"],
                     help="share of a window's deviation from the mean real-music balance counted as colouration")
+    ap.add_argument("--audio-stop-after", type=int, default=None,
+                    help="stop the audio encoder after this many steps (the schedule still spans --audio-steps)")
     ap.add_argument("--out", type=Path, default=BUILD / "model.pt", help="checkpoint to write")
     a = ap.parse_args()
     neutral = dict(audio.NEUTRAL, none_frac=a.none_frac, content_share=a.content_share)
@@ -273,7 +275,7 @@ def main():
         log(f"the audio encoder starts from {a.init_audio}")
     net = audio.train_audio_encoder(feats, dec, enc, safe_params, a.audio_steps, a.seed, batch=a.audio_batch,
                                     lr=a.audio_lr, pair_weight=a.pair_weight, net=init, neutral=neutral,
-                                    snapshot=BUILD / "audio_snapshot.pt")
+                                    stop_after=a.audio_stop_after, snapshot=BUILD / "audio_snapshot.pt")
     torch.save(dict(eq_encoder=enc.state_dict(), decoder=dec.state_dict(), audio=net.state_dict(),
                     mel_mean=feats["mel_mean"], mel_std=feats["mel_std"], terms=terms, neutral=neutral,
                     safe_val_ids=[r["id"] for r in safe_val], seed=a.seed,
