@@ -19,6 +19,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // The studio's local web server (Sources/Studio only; the engine and plugin never link it).
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
     ],
     targets: [
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
@@ -41,9 +43,17 @@ let package = Package(
             name: "AdaptiveEQCLI",
             dependencies: [
                 "AdaptiveEQ", "AdaptiveEQResources", "AudioFile", "EQDSP", "EQAnalysis", "EQInference",
-                "AdaptiveEQLive", "CMallocCounter",
+                "AdaptiveEQLive", "CMallocCounter", "Studio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // `adaptive-eq studio`: the local web app (page, audio streaming, plots, blind test).
+        .target(
+            name: "Studio",
+            dependencies: [
+                "AdaptiveEQ", "AudioFile", "EQDSP", "EQInference",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            resources: [.copy("Web")]),
         // Counts allocations per thread (glibc interposer) so tests and `adaptive-eq bench`
         // can show the render path allocates nothing.
         .target(name: "CMallocCounter"),
@@ -57,6 +67,11 @@ let package = Package(
         .testTarget(name: "AdaptiveEQTests", dependencies: ["AdaptiveEQ", "AdaptiveEQResources", "AudioFile", "EQInference", "CMallocCounter", "CRetainCounter", "AEQTestSupport"]),
         .testTarget(name: "AudioFileTests", dependencies: ["AudioFile", "CSndfile", "AEQTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["AudioFile", "EQDSP", "AEQTestSupport"]),
+        // Runs the studio server on a loopback port and talks to it over HTTP.
+        .testTarget(name: "StudioTests", dependencies: [
+            "Studio", "AdaptiveEQ", "AdaptiveEQResources", "AudioFile", "EQInference", "AEQTestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         // Starts real hosts (lv2apply, jackd -d dummy, jalv, adaptive-eq live) via scripts/.
         .testTarget(name: "LV2Tests", dependencies: ["AudioFile", "EQDSP", "AdaptiveEQ", "AdaptiveEQLV2", "AdaptiveEQLive", "CMallocCounter", "AEQTestSupport"]),
     ]

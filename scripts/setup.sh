@@ -2,7 +2,7 @@
 # Installs the Debian packages AdaptiveEQ builds and tests with (idempotent; quiet when
 # everything is already there). Needs root or sudo for apt-get.
 set -euo pipefail
-packages=(libsndfile1-dev pkg-config lv2-dev lilv-utils sordi jalv jackd2 libjack-jackd2-dev sox sonic-pi-samples librsvg2-bin)
+packages=(libsndfile1-dev pkg-config lv2-dev lilv-utils sordi jalv jackd2 libjack-jackd2-dev sox sonic-pi-samples librsvg2-bin chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -16,6 +16,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # Python checks of the evaluation metrics and the model file (numpy/scipy/matplotlib/pytest;
-# no torch). pip is quiet when everything is already installed.
+# no torch), and selenium for the studio's headless-browser test. pip is quiet when everything is already installed.
 here=$(cd "$(dirname "$0")/.." && pwd)
-python3 -m pip install -q --disable-pip-version-check -r "$here/eval/requirements.txt" 2>&1 | grep -v "Running pip as the 'root' user" >&2 || true
+python3 -m pip install -q --disable-pip-version-check -r "$here/eval/requirements.txt" -r "$here/Tests/StudioE2E/requirements.txt" 2>&1 | grep -v "Running pip as the 'root' user" >&2 || true

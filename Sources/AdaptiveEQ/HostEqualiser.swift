@@ -184,6 +184,21 @@ public struct HostEqualiser: ~Copyable {
         return s
     }
 
+    /// The colouration the adaptive engine hears in the audio (`decoder(z_audio)`, which the
+    /// applied EQ inverts), or nil outside adaptive mode or without a model.
+    public var colourationSettings: EQSettings? {
+        guard controls.mode == .adaptive, let engine else { return nil }
+        return engine.pointee.audioSettings
+    }
+
+    /// Copies the adaptive engine's latent of the audio (`model.latentCount` values) into
+    /// `z`; false (nothing copied) without a model. For displays, not for rendering.
+    public func copyAudioLatent(into z: UnsafeMutablePointer<Float>) -> Bool {
+        guard let engine else { return false }
+        engine.pointee.copyAudioLatent(into: z)
+        return true
+    }
+
     /// Renders `frameCount` frames of `channelCount` channels from `inputs` into `outputs`
     /// (an output may be the same buffer as its input). Real-time safe; any frame count.
     public mutating func process(inputs: UnsafePointer<UnsafePointer<Float>>,

@@ -1,0 +1,91 @@
+import AdaptiveEQ
+import AdaptiveEQResources
+import ArgumentParser
+import EQInference
+import Foundation
+import Studio
+
+struct StudioCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "studio",
+        abstract: "Serve the studio: a local web page to hear, compare and see the equaliser.",
+        discussion: """
+            Opens on FILE (or the bundled demo clip). In the page: pick a word and an
+            intensity, play, switch A (original) / B (processed) at the same position,
+            export the processed file, drop in your own file, and run a blind listening
+            test whose answers are appended to RESULTS/blind-test.jsonl.
+            Binds to 127.0.0.1 unless --host says otherwise.
+
+            Examples:
+              adaptive-eq studio                      then open http://127.0.0.1:8080/
+              adaptive-eq studio song.flac --port 9000
+            """)
+
+    @Argument(help: "Audio file to open (default: the bundled demo clip).")
+    var file: String?
+
+    @Option(help: "TCP port (0 picks a free one).")
+    var port = 8080
+
+    @Option(help: "Address to listen on; anything but 127.0.0.1/::1/localhost is reachable from other machines.")
+    var host = "127.0.0.1"
+
+    @Option(name: .customLong("max-upload-mb"), help: "Largest upload accepted, in megabytes (1…2048).")
+    var maximumUploadMegabytes = 200
+
+    @Option(help: "Folder for the blind test's answers.")
+    var results = "studio-results"
+
+    @Option(help: "Model file for adaptive mode (default: the bundled model).")
+    var model: String?
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw CLIError("--port must be between 0 and 65535, got \(port)") }
+        guard (1...2048).contains(maximumUploadMegabytes) else {
+            throw CLIError("--max-upload-mb must be between 1 and 2048, got \(maximumUploadMegabytes)")
+        }
+        guard !host.isEmpty else { throw CLIError("--host must not be empty") }
+    }
+
+    func run() throws {
+        var configuration = StudioConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.maximumUploadBytes = maximumUploadMegabytes << 20
+        configuration.resultsFolder = results
+        let table = try loadStaticTerms()
+        let loaded: AdaptiveEQModel? = model != nil || BundledResources.modelPath != nil ? try loadModel(path: model) : nil
+        let vocabulary = HostVocabulary(staticTerms: table, model: loaded)
+        guard let path = file ?? BundledResources.demoClipPath else {
+            throw CLIError("the bundled demo clip is missing (resource bundle not found beside the executable); pass FILE")
+        }
+        let track: StudioTrack
+        do {
+            track = try StudioTrack.decode(path: path, id: "opening", name: (path as NSString).lastPathComponent,
+                                           maximumSamples: configuration.maximumSamples)
+        } catch { throw CLIError("'\(path)': \(error.description)") }
+        let state: StudioState
+        do { state = try StudioState(configuration: configuration, vocabulary: vocabulary, staticTerms: table, openingTrack: track) }
+        catch { throw CLIError(error.description) }
+        if !["127.0.0.1", "::1", "localhost"].contains(host) {
+            FileHandle.standardError.write("adaptive-eq: warning: serving on \(host): other machines can reach the studio\n".data(using: .utf8)!)
+        }
+        let app = StudioServer.application(state) { port in
+            let shown = host.contains(":") ? "[\(host)]" : host
+            FileHandle.standardOutput.write(Data("adaptive-eq studio: serving http://\(shown):\(port)/ (Ctrl-C stops)\n".utf8))
+        }
+        let finished = DispatchSemaphore(value: 0)
+        let outcome = ServerOutcome()
+        Task {
+            do { try await app.runService() } catch { outcome.error = error }
+            finished.signal()
+        }
+        finished.wait()
+        if let error = outcome.error { throw CLIError("studio server on \(host):\(port): \(error)") }
+    }
+}
+
+/// How the server's run ended (written by the server task, read after it signals).
+private final class ServerOutcome: @unchecked Sendable {
+    var error: (any Error)?
+}

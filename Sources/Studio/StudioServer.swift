@@ -1,0 +1,235 @@
+import AdaptiveEQ
+import AudioFile
+import EQDSP
+import Foundation
+import Hummingbird
+import Logging
+
+/// The studio's HTTP interface: the page and its files, track upload, chunked rendering for
+/// playback, export, and the blind test. See docs/STUDIO.md for the API.
+public enum StudioServer {
+    /// The application serving `state` at its configured host and port.
+    public static func application(_ state: StudioState, logLevel: Logger.Level = .warning,
+                                   onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        var logger = Logger(label: "adaptive-eq studio")
+        logger.logLevel = logLevel
+        return Application(router: router(state),
+                           configuration: .init(address: .hostname(state.configuration.host, port: state.configuration.port),
+                                                serverName: "adaptive-eq studio"),
+                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+                           logger: logger)
+    }
+
+    public static func router(_ state: StudioState) -> Router<BasicRequestContext> {
+        let router = Router()
+        let files = StudioWebFiles.load()
+        router.get("/") { _, _ in files.response("index.html") }
+        router.get("/static/:file") { _, context in files.response(context.parameters.get("file") ?? "") }
+        router.get("/api/info") { _, _ in respond { json(info(state)) } }
+        router.post("/api/tracks") { request, _ in
+            await respondAsync {
+                if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > state.configuration.maximumUploadBytes {
+                    throw StudioError.tooLarge(uploadLimitMessage(state))
+                }
+                let body: ByteBuffer
+                do { body = try await request.body.collect(upTo: state.configuration.maximumUploadBytes) } catch {
+                    throw StudioError.tooLarge(uploadLimitMessage(state))
+                }
+                let field = request.headers.first { $0.name.canonicalName == "x-file-name" }
+                let name = field.flatMap { $0.value.removingPercentEncoding } ?? "upload"
+                let bytes = Array(body.readableBytesView)
+                let track = try bytes.withUnsafeBytes { try state.addUpload($0, name: name) }
+                return json(trackInfo(track), status: .created)
+            }
+        }
+        router.get("/api/chunk") { request, _ in respond { try chunk(request, state) } }
+        router.get("/api/export") { request, _ in respond { try export(request, state) } }
+        router.post("/api/blind") { request, _ in
+            await respondAsync {
+                let body = try await request.body.collect(upTo: 4096)
+                return try blindAnswer(body, state)
+            }
+        }
+        router.get("/api/blind/summary") { _, _ in
+            respond {
+                let rows = state.blindTest.summary.map { r -> [String: Any] in
+                    ["word": r.word, "trials": r.trials, "correct": r.correct, "pValue": r.pValue]
+                }
+                return json(["words": rows, "answers": state.blindTest.all.count])
+            }
+        }
+        router.get("/api/blind/results.csv") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
+                                            .contentDisposition: "attachment; filename=\"blind-test.csv\""],
+                     body: .init(byteBuffer: ByteBuffer(string: state.blindTest.csv)))
+        }
+        return router
+    }
+
+    // MARK: - handlers
+
+    static func info(_ state: StudioState) -> [String: Any] {
+        let words: [[String: Any]] = state.vocabulary.words.enumerated().map { i, word in
+            var row = state.support[i]
+            row["word"] = word
+            if let p = state.map?.wordPositions[i] { row["x"] = Double(p.x); row["y"] = Double(p.y) }
+            return row
+        }
+        return [
+            "words": words, "controls": StudioControls.table, "tracks": state.trackList.map(trackInfo),
+            "adaptive": state.vocabulary.model != nil, "latencySamples": state.measuredLatencySamples,
+            "maximumUploadBytes": state.configuration.maximumUploadBytes,
+            "blockFrames": StudioPlayer.blockFrames, "maximumChunkFrames": StudioPlayer.maximumChunkFrames,
+            "curveFrequencies": curveFrequencies,
+        ]
+    }
+
+    static func trackInfo(_ t: StudioTrack) -> [String: Any] {
+        ["id": t.id, "name": t.name, "sampleRate": t.sampleRateHz, "channels": t.channelCount,
+         "frames": t.frameCount, "seconds": t.seconds]
+    }
+
+    static func uploadLimitMessage(_ state: StudioState) -> String {
+        "the file is larger than the upload limit of \(state.configuration.maximumUploadBytes >> 20) MB"
+    }
+
+    static func track(_ request: Request, _ state: StudioState) throws(StudioError) -> StudioTrack {
+        guard let id = request.uri.queryParameters["track"].map(String.init) else { throw .badRequest("track: missing") }
+        guard let track = state.track(id) else { throw .notFound("track: no such track (it may have been replaced by newer uploads)") }
+        return track
+    }
+
+    static func controls(_ request: Request, _ state: StudioState) throws(StudioError) -> HostControls {
+        let query = request.uri.queryParameters
+        return try StudioControls.parse({ query[$0[...]].map(String.init) }, words: state.vocabulary.words)
+    }
+
+    static func integer(_ request: Request, _ name: String, in range: ClosedRange<Int>) throws(StudioError) -> Int {
+        guard let text = request.uri.queryParameters[name[...]], let v = Int(text), range.contains(v) else {
+            throw .badRequest("\(name): expected a whole number in \(range.lowerBound) … \(range.upperBound)")
+        }
+        return v
+    }
+
+    /// Frequencies of the EQ curves sent with each chunk: 20 Hz … 20 kHz, 10 per octave.
+    static let curveFrequencies: [Double] = (0...99).map { 20 * pow(2, Double($0) / 10) }
+
+    /// One stretch of playback: a little-endian UInt32 length, that many bytes of JSON
+    /// telemetry, padding to 4 bytes, then Float32 samples: every input channel, then every
+    /// output channel, `frames` each.
+    static func chunk(_ request: Request, _ state: StudioState) throws(StudioError) -> Response {
+        guard let playerID = request.uri.queryParameters["player"].map(String.init) else { throw .badRequest("player: missing") }
+        let player = try state.player(playerID)
+        let track = try track(request, state)
+        let position = try integer(request, "pos", in: 0...track.frameCount)
+        let frames = try integer(request, "frames", in: 1...StudioPlayer.maximumChunkFrames)
+        let controls = try controls(request, state)
+        let (output, t) = player.render(track, from: position, frames: frames, controls: controls)
+        let rate = Double(track.sampleRateHz)
+        func curve(_ s: EQSettings) -> [Double] {
+            curveFrequencies.map { f in f < rate / 2 ? (s.magnitudeDecibels(atFrequency: f, sampleRateHz: rate) * 100).rounded() / 100 : 0 }
+        }
+        var telemetry: [String: Any] = [
+            "position": t.position, "frames": t.frames, "restarted": t.restarted,
+            "target": curve(t.target), "targetParameters": t.target.values.map(Double.init),
+            "blockMicrosecondsMean": t.blockMicrosecondsMean, "blockMicrosecondsMax": t.blockMicrosecondsMax,
+            "inputMeanSquare": t.inputMeanSquare, "outputMeanSquare": t.outputMeanSquare,
+            "latencySamples": state.measuredLatencySamples,
+        ]
+        if let c = t.colouration { telemetry["colouration"] = curve(c) }
+        if let p = t.audioPosition { telemetry["audio"] = [Double(p.x), Double(p.y)] }
+        let header = (try? JSONSerialization.data(withJSONObject: telemetry)) ?? Data("{}".utf8)
+        let padded = (header.count + 3) / 4 * 4
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(4 + padded + 8 * t.frames * track.channelCount)
+        buffer.writeInteger(UInt32(padded), endianness: .little)
+        buffer.writeBytes(header)
+        buffer.writeRepeatingByte(UInt8(ascii: " "), count: padded - header.count)
+        for c in 0..<track.channelCount {
+            track.channels[c][t.position..<(t.position + t.frames)].withUnsafeBytes { _ = buffer.writeBytes($0) }
+        }
+        for c in output { c.withUnsafeBytes { _ = buffer.writeBytes($0) } }
+        return Response(status: .ok, headers: [.contentType: "application/octet-stream", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: buffer))
+    }
+
+    /// The whole track rendered with the given controls, as a WAV file in the track's encoding.
+    static func export(_ request: Request, _ state: StudioState) throws(StudioError) -> Response {
+        let track = try track(request, state)
+        let controls = try controls(request, state)
+        let player = StudioPlayer(vocabulary: state.vocabulary, map: nil)
+        let path = state.temporaryFolder + "/export-\(StudioState.newID()).wav"
+        defer { unlink(path) }
+        do {
+            let writer = try AudioFileWriter(path: path, sampleRate: track.sampleRateHz, channelCount: track.channelCount,
+                                             like: track.format, overwrite: false)
+            var position = 0
+            var interleaved = [Float](repeating: 0, count: StudioPlayer.maximumChunkFrames * track.channelCount)
+            while position < track.frameCount {
+                let (out, t) = player.render(track, from: position, frames: StudioPlayer.maximumChunkFrames, controls: controls)
+                for (c, samples) in out.enumerated() {
+                    for i in 0..<t.frames { interleaved[i * out.count + c] = samples[i] }
+                }
+                try writer.write(interleaved, frames: t.frames)
+                position += t.frames
+            }
+            try writer.finish()
+        } catch { throw .server("export failed: \(error.userReason)") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw .server("export failed: cannot read the rendered file") }
+        let word = state.vocabulary.words.indices.contains(controls.term) ? state.vocabulary.words[controls.term] : "eq"
+        let name = "\(StudioTrack.displayName(track.name).replacingOccurrences(of: " ", with: "_"))-\(word).wav"
+        return Response(status: .ok, headers: [.contentType: "audio/wav",
+                                               .contentDisposition: "attachment; filename=\"\(name)\""],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func blindAnswer(_ body: ByteBuffer, _ state: StudioState) throws -> Response {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+            throw StudioError.badRequest("expected a JSON object")
+        }
+        guard let word = object["word"] as? String, state.vocabulary.words.contains(word) else {
+            throw StudioError.badRequest("word: not in the vocabulary")
+        }
+        guard let intensity = (object["intensity"] as? NSNumber)?.floatValue, (0...1).contains(intensity) else {
+            throw StudioError.badRequest("intensity: expected a number in 0 … 1")
+        }
+        let sides = ["A", "B"]
+        guard let processed = object["processed"] as? String, let chosen = object["chosen"] as? String,
+              sides.contains(processed), sides.contains(chosen) else {
+            throw StudioError.badRequest("processed and chosen: expected \"A\" or \"B\"")
+        }
+        let mode = (object["mode"] as? String).flatMap { ["adaptive", "static"].contains($0) ? $0 : nil } ?? "adaptive"
+        let trackName = (object["track"] as? String).flatMap { state.track($0)?.name } ?? ""
+        let answer = BlindAnswer(word: word, intensity: intensity, mode: mode, track: trackName, processed: processed,
+                                 chosen: chosen, time: Date().timeIntervalSince1970)
+        try state.blindTest.record(answer)
+        return json(["stored": true, "correct": answer.correct], status: .created)
+    }
+
+    // MARK: - responses
+
+    static func json(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func failure(_ error: any Error) -> Response {
+        guard let e = error as? StudioError else { return json(["error": "bad request"], status: .badRequest) }
+        let status: HTTPResponse.Status = switch e {
+        case .badRequest, .badAudio: .badRequest
+        case .tooLarge: .contentTooLarge
+        case .notFound: .notFound
+        case .server: .internalServerError
+        }
+        return json(["error": e.description], status: status)
+    }
+
+    static func respond(_ body: () throws -> Response) -> Response {
+        do { return try body() } catch { return failure(error) }
+    }
+
+    static func respondAsync(_ body: () async throws -> Response) async -> Response {
+        do { return try await body() } catch { return failure(error) }
+    }
+}
