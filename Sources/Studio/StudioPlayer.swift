@@ -73,7 +73,8 @@ public final class StudioPlayer: @unchecked Sendable {
         let n = min(max(requested, 0), Self.maximumChunkFrames, track.frameCount - start)
         let channels = track.channelCount
         if trackID != track.id || equaliser.channelCount != channels || equaliser.sampleRateHz != Double(track.sampleRateHz) {
-            equaliser.prepare(sampleRateHz: Double(track.sampleRateHz), channelCount: channels)
+            equaliser.prepare(ProcessSpec(sampleRateHz: Double(track.sampleRateHz), maximumBlockFrames: Self.blockFrames,
+                                          channelCount: channels))
             trackID = track.id
             nextFrame = -1
         }

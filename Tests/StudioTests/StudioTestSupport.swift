@@ -51,7 +51,14 @@ struct Reply: Sendable {
 /// Talks HTTP to a studio server on a loopback port.
 struct StudioClient: Sendable {
     let port: Int
-    let session = URLSession(configuration: .ephemeral)
+    /// Long timeouts: the server answers from the shared Swift concurrency pool, which other
+    /// suites running in parallel may keep busy for a while on a 2-core machine.
+    let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 900
+        configuration.timeoutIntervalForResource = 900
+        return URLSession(configuration: configuration)
+    }()
     var base: String { "http://127.0.0.1:\(port)" }
 
     func send(_ path: String, method: String = "GET", body: Data? = nil, headers: [String: String] = [:]) async throws -> Reply {
