@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "Studio",
             dependencies: [
-                "AdaptiveEQ", "AudioFile", "EQDSP", "EQInference",
+                "AdaptiveEQ", "AudioFile", "EQCore", "EQDSP", "EQInference",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             resources: [.copy("Web")]),

@@ -1,5 +1,5 @@
 import AdaptiveEQ
-import EQDSP
+import EQCore
 
 /// Reads the equaliser's controls from request parameters named by the parameter table's
 /// symbols (`term`, `intensity`, …), so every control in the table reaches the engine and the
@@ -47,7 +47,7 @@ public enum StudioControls {
     public static var table: [[String: Any]] {
         ControlParameter.allCases.map { p in
             var row: [String: Any] = [
-                "symbol": p.symbol, "name": p.name, "unit": p.unit, "summary": p.summary,
+                "symbol": p.symbol, "name": p.name, "unit": p.unit.rawValue, "summary": p.summary,
                 "min": Double(p.range.lowerBound), "max": Double(p.range.upperBound),
                 "default": Double(p.defaultValue),
             ]

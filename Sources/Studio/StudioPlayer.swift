@@ -1,5 +1,5 @@
 import AdaptiveEQ
-import EQDSP
+import EQCore
 import Foundation
 
 /// What one rendered stretch of audio carries besides its samples: the state of the engine

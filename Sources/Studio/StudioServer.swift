@@ -1,5 +1,6 @@
 import AdaptiveEQ
 import AudioFile
+import EQCore
 import EQDSP
 import Foundation
 import Hummingbird

@@ -1,5 +1,5 @@
 import AdaptiveEQ
-import EQDSP
+import EQCore
 import EQInference
 import Foundation
 
