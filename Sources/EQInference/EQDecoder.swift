@@ -12,8 +12,10 @@ import EQCore
 /// a sigmoid placed on a log axis between the parameter's limits, so every output of the
 /// network is a valid, in-range EQ.
 public enum EQParameterMapping {
-    public static let parameterCount = EQParameter.allCases.count
-    public static let maximumGainDecibels: Float = EQParameter.lowShelfGain.range.upperBound
+    // Literal-initialised (checked against the table in `slot`), so the per-analysis loop
+    // reads constants rather than lazily initialised globals.
+    public static let parameterCount = EQSettings.parameterCount
+    public static let maximumGainDecibels: Float = 12
     /// Indices of the five gains.
     public static let gainIndices = EQParameter.allCases.filter { $0.unit == .decibels }.map(\.rawValue)
     /// Indices of the five frequencies and their (low, high) limits in Hz.
@@ -29,6 +31,7 @@ public enum EQParameterMapping {
     @inline(__always)
     static func slot(_ i: Int) -> (isGain: Bool, low: Float, high: Float) {
         let p = EQParameter(rawValue: i)!
+        assert(p.unit != .decibels || p.range == -maximumGainDecibels...maximumGainDecibels)
         return (p.unit == .decibels, p.range.lowerBound, p.range.upperBound)
     }
 
