@@ -20,6 +20,10 @@ public struct HostControls: Sendable, Equatable {
     public var outputGainDecibels: Float = ControlParameter.outputGain.defaultValue
     /// Off = bypass (with a short crossfade).
     public var enabled = true
+    /// Largest response of the adaptive correction of the audio's own colouration, in dB.
+    public var correctionLimitDecibels: Float = ControlParameter.correctionLimit.defaultValue
+    /// Word modes: keep the output as loud as the input.
+    public var matchesLoudness = ControlParameter.loudnessMatch.defaultValue >= 0.5
     /// The EQ applied in `manual` mode.
     public var manual = EQSettings.flat
 
@@ -45,6 +49,8 @@ public struct HostControls: Sendable, Equatable {
         case .smoothingTime: smoothingTimeMilliseconds = v
         case .outputGain: outputGainDecibels = v
         case .enabled: enabled = v >= 0.5
+        case .correctionLimit: correctionLimitDecibels = v
+        case .loudnessMatch: matchesLoudness = v >= 0.5
         }
     }
 
@@ -61,6 +67,8 @@ public struct HostControls: Sendable, Equatable {
         case .smoothingTime: smoothingTimeMilliseconds
         case .outputGain: outputGainDecibels
         case .enabled: enabled ? 1 : 0
+        case .correctionLimit: correctionLimitDecibels
+        case .loudnessMatch: matchesLoudness ? 1 : 0
         }
     }
 

@@ -41,6 +41,8 @@ public struct HostEqualiser: ~Copyable {
 
     private let vocabulary: UnsafeMutablePointer<EQSettings>
     private var eq = EQProcessor()
+    /// Loudness matching of the static cascade (the engine matches its own).
+    private var staticLoudness = LoudnessFollower()
     /// The adaptive engine, when there is a model (behind a pointer: it is ~Copyable).
     private let engine: UnsafeMutablePointer<StreamingAdaptiveEQ>?
     /// Per channel, one chunk of the input (for crossfades).
@@ -111,6 +113,9 @@ public struct HostEqualiser: ~Copyable {
         adaptiveWork = .allocate(capacity: channels)
         for c in 0..<channels { adaptiveWork[c] = adaptiveBuffer + (engine == nil ? 0 : c * chunk) }
         eq.prepare(spec)
+        staticLoudness.prepare(sampleRateHz: spec.sampleRateHz, channelCount: channels,
+                               smoothingMilliseconds: controls.smoothingTimeMilliseconds,
+                               updateMilliseconds: ControlParameter.analysisInterval.defaultValue)
         if let engine {
             engine.pointee.prepare(spec)
             // Run every engine path once here (priming, analysis, decoding), so one-time
@@ -135,6 +140,7 @@ public struct HostEqualiser: ~Copyable {
     /// Clears filter state; the next `process` starts on its controls without a glide.
     public mutating func reset() {
         eq.reset()
+        staticLoudness.reset()
         cascadeRunning = true
         if let engine { engine.pointee.reset() }
         fresh = true
@@ -199,6 +205,12 @@ public struct HostEqualiser: ~Copyable {
         return true
     }
 
+    /// The loudness-matching gain applied now, in dB (0 in manual mode or when switched off).
+    public var loudnessGainDecibels: Float {
+        if controls.mode == .adaptive, let engine { return engine.pointee.loudnessGainDecibels }
+        return staticLoudness.gainDecibels
+    }
+
     /// Renders `frameCount` frames of `channelCount` channels from `inputs` into `outputs`
     /// (an output may be the same buffer as its input). Real-time safe; any frame count.
     public mutating func process(inputs: UnsafePointer<UnsafePointer<Float>>,
@@ -242,6 +254,7 @@ public struct HostEqualiser: ~Copyable {
                 // Back from sitting out: start from rest on the current targets.
                 eq.reset()
                 eq.snapToTargets()
+                staticLoudness.reset()
                 cascadeRunning = true
             }
             for c in 0..<channelCount {
@@ -252,6 +265,7 @@ public struct HostEqualiser: ~Copyable {
                 work[c] = out
             }
             eq.process(work, frameCount: n)
+            staticLoudness.process(input: dry, inputStride: chunk, output: work, frameCount: n)
             if let engine, engineMix > 0 || engineMixStep > 0 {
                 for c in 0..<channelCount { adaptiveWork[c].update(from: dry + c * chunk, count: n) }
                 engine.pointee.process(adaptiveWork, frameCount: n)
@@ -265,9 +279,14 @@ public struct HostEqualiser: ~Copyable {
         let fadeFrames = Self.bypassFadeMilliseconds * 0.001 * Float(spec.sampleRateHz)
         if fresh || new.smoothingTimeMilliseconds != controls.smoothingTimeMilliseconds {
             eq.smoothingTimeMilliseconds = max(new.smoothingTimeMilliseconds, 0)
+            staticLoudness.setSmoothing(milliseconds: max(new.smoothingTimeMilliseconds, 0))
         }
         if fresh || new != controls {
-            eq.setTargets(targetSettings(new))
+            let settings = targetSettings(new)
+            eq.setTargets(settings)
+            staticLoudness.settings = settings
+            // Word modes only; a manual EQ stays as given.
+            staticLoudness.isEnabled = new.matchesLoudness && new.mode != .manual && new.intensity > 0
         }
         let useEngine: Float = new.mode == .adaptive ? 1 : 0
         if let engine {
@@ -280,6 +299,8 @@ public struct HostEqualiser: ~Copyable {
             if fresh || new.analysisIntervalMilliseconds != controls.analysisIntervalMilliseconds {
                 engine.pointee.analysisIntervalMilliseconds = new.analysisIntervalMilliseconds
             }
+            engine.pointee.correctionLimitDecibels = new.correctionLimitDecibels
+            engine.pointee.matchesLoudness = new.matchesLoudness
             // A fresh stream starts its analysis grid with the interval in force.
             if fresh { engine.pointee.reset() }
         }

@@ -57,13 +57,29 @@ public struct StreamingAdaptiveEQ: ~Copyable {
     /// Time constant of EQ glides in milliseconds.
     public var smoothingTimeMilliseconds: Float {
         get { equaliser.smoothingTimeMilliseconds }
-        set { equaliser.smoothingTimeMilliseconds = newValue }
+        set {
+            equaliser.smoothingTimeMilliseconds = newValue
+            outputGain.setSmoothing(milliseconds: newValue, sampleRateHz: Float(sampleRateHz))
+        }
     }
+    /// Largest response, in dB, of the correction of the audio's own colouration (see
+    /// `CorrectionLimit`); takes effect at the next analysis.
+    public var correctionLimitDecibels: Float = ControlParameter.correctionLimit.defaultValue
+    /// Keeps the output's loudness at the input's (see `LoudnessMatch`); takes effect at the
+    /// next analysis and glides like the EQ.
+    public var matchesLoudness = ControlParameter.loudnessMatch.defaultValue >= 0.5
 
     /// The colouration the audio carried at the last analysis, as a 5-band EQ.
     public private(set) var audioSettings = EQSettings.flat
-    /// The EQ the audio is being moved to (`decoder(z_final)`).
+    /// The EQ the audio is being moved to (`decoder(z_final)`, shifted as the correction
+    /// limit requires).
     public private(set) var targetSettings = EQSettings.flat
+    /// The colouration the engine undoes: `audioSettings` within the correction limit.
+    public private(set) var correctionSettings = EQSettings.flat
+    /// The loudness-matching gain the output is gliding to, in dB (0 when matching is off).
+    public var loudnessGainTargetDecibels: Float { outputGain.targetDecibels }
+    /// The loudness-matching gain applied now, in dB.
+    public var loudnessGainDecibels: Float { outputGain.currentDecibels }
     /// Analyses run since `reset()`.
     public private(set) var analysisCount = 0
     public private(set) var sampleRateHz: Double = 44_100
@@ -72,6 +88,9 @@ public struct StreamingAdaptiveEQ: ~Copyable {
     public private(set) var maximumBlockFrames = 0
 
     private var equaliser: EQProcessor
+    private var outputGain = GainGlide()
+    private var loudness: LoudnessMatch
+    private var correctionGrid: FrequencyGrid
     private var mel: MelRing
     private var encoder: StreamingAudioEncoder
     private let decoder: EQDecoder
@@ -100,6 +119,9 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         equaliser.smoothingTimeMilliseconds = ControlParameter.smoothingTime.defaultValue
         let analyzer = LogMelAnalyzer(configuration: model.melConfiguration, sampleRateHz: 44_100)
         mel = MelRing(analyzer: analyzer, capacity: 64)
+        loudness = LoudnessMatch(configuration: model.melConfiguration, sampleRateHz: 44_100,
+                                 averageFrames: model.frameCount)
+        correctionGrid = CorrectionLimit.grid(sampleRateHz: 44_100)
         // Encoder columns are computed in the analysing block, not as frames arrive: the
         // blocks in between then carry only the EQ and one mel frame (the same work per
         // analysis period, the same result; only the block it lands in moves).
@@ -133,6 +155,10 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         // frame one block can complete, plus the first frames the priming repeats.
         let framesPerBlock = spec.maximumBlockFrames / analyzer.hopSize + 2
         mel = MelRing(analyzer: analyzer, capacity: max(64, Self.warmUpFrames + framesPerBlock))
+        loudness = LoudnessMatch(configuration: model.melConfiguration, sampleRateHz: spec.sampleRateHz,
+                                 averageFrames: model.frameCount)
+        correctionGrid = CorrectionLimit.grid(sampleRateHz: spec.sampleRateHz)
+        outputGain.setSmoothing(milliseconds: smoothingTimeMilliseconds, sampleRateHz: Float(spec.sampleRateHz))
         updateInterval()
         reset()
     }
@@ -152,6 +178,10 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         analysisCount = 0
         audioSettings = .flat
         targetSettings = .flat
+        correctionSettings = .flat
+        loudness.reset()
+        outputGain.targetDecibels = 0
+        outputGain.reset()
     }
 
     /// Equalises `frameCount` (≤ `maximumBlockFrames`) samples of each channel in place.
@@ -164,6 +194,7 @@ public struct StreamingAdaptiveEQ: ~Copyable {
             listen(channels, offset: done, frames: n)
             for c in 0..<channelCount { channelPointers[c] = channels[c] + done }
             equaliser.process(channelPointers, frameCount: n)
+            outputGain.process(channelPointers, channelCount: channelCount, frameCount: n)
             done += n
             samplesToAnalysis -= n
             if samplesToAnalysis == 0 {
@@ -235,11 +266,15 @@ public struct StreamingAdaptiveEQ: ~Copyable {
             for i in 0..<max(model.frameCount - heard, 0) {
                 encoder.append(logMelColumn: mel.column(frame: i % heard))
             }
-            for f in 0..<heard { encoder.append(logMelColumn: mel.column(frame: f)) }
+            for f in 0..<heard {
+                encoder.append(logMelColumn: mel.column(frame: f))
+                loudness.listen(logMelColumn: mel.column(frame: f))
+            }
             framesFed = heard
         }
         while framesFed < produced {
             encoder.append(logMelColumn: mel.column(frame: framesFed))
+            loudness.listen(logMelColumn: mel.column(frame: framesFed))
             framesFed += 1
         }
     }
@@ -271,12 +306,19 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         decoder.decode(zCurrent, into: parameters)
         let current = EQSettings { parameters[$0.rawValue] }
         decoder.decode(zFinal, into: parameters)
-        let wanted = EQSettings { parameters[$0.rawValue] }
+        let decoded = EQSettings { parameters[$0.rawValue] }
+        let limit = correctionLimitDecibels.isFinite ? correctionLimitDecibels : ControlParameter.correctionLimit.defaultValue
+        let correction = CorrectionLimit.bounded(current, limitDecibels: limit, grid: correctionGrid)
+        let wanted = CorrectionLimit.target(decoded, colouration: current, limited: correction, intensity: intensity)
+        correctionSettings = correction
         targetSettings = wanted
         for band in 0..<EQSettings.bandCount {
             equaliser.setTarget(wanted.band(band), stage: 2 * band)
-            equaliser.setTarget(current.band(band).inverted, stage: 2 * band + 1)
+            equaliser.setTarget(correction.band(band).inverted, stage: 2 * band + 1)
         }
+        // At intensity 0 the pairs cancel exactly; so does the gain.
+        outputGain.targetDecibels = matchesLoudness && intensity > 0
+            ? loudness.gainDecibels(target: wanted, correction: correction) : 0
         analysisCount += 1
     }
 }

@@ -42,12 +42,20 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Write a plot of the EQ curves and spectra (.svg, or .png when rsvg-convert is installed).")
     var plot: String?
 
+    @Option(name: .customLong(ControlParameter.correctionLimit.flagName), parsing: .unconditional,
+            help: ControlParameter.correctionLimit.flagHelp)
+    var correctionLimitDecibels: Float = ControlParameter.correctionLimit.defaultValue
+
+    @Option(name: .customLong(ControlParameter.loudnessMatch.flagName), help: ControlParameter.loudnessMatch.flagHelpChoice)
+    var loudnessMatch: Toggle = ControlParameter.loudnessMatch.defaultValue >= 0.5 ? .on : .off
+
     @Option(help: "Model file to use instead of the bundled one.")
     var model: String?
 
     func validate() throws {
         guard intensity.isFinite, (0...1).contains(intensity) else { throw CLIError("--intensity must be between 0 and 1") }
         guard (1...50).contains(top) else { throw CLIError("--top must be 1…50") }
+        _ = try ControlParameter.correctionLimit.checked(correctionLimitDecibels)
         if let plot, !(plot.hasSuffix(".svg") || plot.hasSuffix(".png")) { throw CLIError("--plot must end in .svg or .png") }
     }
 
@@ -59,6 +67,8 @@ struct AnalyzeCommand: ParsableCommand {
         let chunk = 4096
         var engine = StreamingAdaptiveEQ(model: model, target: AdaptiveTarget(term: termIndex, intensity: intensity))
         engine.prepare(ProcessSpec(sampleRateHz: fs, maximumBlockFrames: chunk, channelCount: channels))
+        engine.correctionLimitDecibels = correctionLimitDecibels
+        engine.matchesLoudness = loudnessMatch == .on
         let inputSpectrum = MeanLogMel(model: model, sampleRate: fs)
         let outputSpectrum = MeanLogMel(model: model, sampleRate: fs)
 
@@ -69,7 +79,7 @@ struct AnalyzeCommand: ParsableCommand {
         defer { interleaved.deallocate(); planar.deallocate(); pointers.deallocate(); z.deallocate() }
         var zSum = [Double](repeating: 0, count: model.latentCount)
         var latents = 0
-        var timeline: [(seconds: Double, audio: EQSettings, target: EQSettings)] = []
+        var timeline: [(seconds: Double, audio: EQSettings, correction: EQSettings, target: EQSettings, gain: Float)] = []
         var seen = 0, framesDone = 0
         while true {
             let got = reader.readPlanar(into: planar, channelStride: chunk, frames: chunk, scratch: interleaved)
@@ -88,7 +98,8 @@ struct AnalyzeCommand: ParsableCommand {
                     engine.copyAudioLatent(into: z)
                     for i in 0..<model.latentCount { zSum[i] += Double(z[i]) }
                     latents += 1
-                    timeline.append((Double(framesDone) / fs, engine.audioSettings, engine.targetSettings))
+                    timeline.append((Double(framesDone) / fs, engine.audioSettings, engine.correctionSettings,
+                                     engine.targetSettings, engine.loudnessGainTargetDecibels))
                 }
             }
             for c in 0..<channels { pointers[c] = planar + c * chunk }
@@ -107,16 +118,17 @@ struct AnalyzeCommand: ParsableCommand {
         }
         let nearest = distances.sorted { $0.1 < $1.1 }.prefix(top)
 
-        // Applied EQ (target then inverse of current) averaged over the analyses.
+        // Applied EQ (target then inverse of the correction) averaged over the analyses.
         let grid = (0..<96).map { 20 * pow(1000.0, Double($0) / 95) }
         func response(_ s: EQSettings) -> [Double] { grid.map { s.magnitudeDecibels(atFrequency: $0, sampleRateHz: fs) } }
         var applied = [Double](repeating: 0, count: grid.count)
         for entry in timeline {
-            for (i, v) in zip(response(entry.target), response(entry.audio)).map({ $0 - $1 }).enumerated() {
+            for (i, v) in zip(response(entry.target), response(entry.correction)).map({ $0 - $1 }).enumerated() {
                 applied[i] += v / Double(timeline.count)
             }
         }
         let last = timeline.last!
+        let meanGain = timeline.reduce(0) { $0 + Double($1.gain) } / Double(timeline.count)
         let suggested = suggestIntensity(model: model, zAudio: zMean, term: termIndex, sampleRate: fs)
 
         if let plot {
@@ -134,10 +146,14 @@ struct AnalyzeCommand: ParsableCommand {
                 "analyses": timeline.count,
                 "nearest_words": nearest.map { ["word": $0.0, "distance": $0.1] },
                 "term": term, "intensity": intensity, "suggested_intensity": suggested,
-                "audio_eq_last": last.audio.values, "target_eq_last": last.target.values,
+                "audio_eq_last": last.audio.values, "correction_eq_last": last.correction.values,
+                "target_eq_last": last.target.values,
+                "correction_limit_db": correctionLimitDecibels,
+                "loudness_gain_db": ["mean": meanGain, "last": Double(last.gain)],
                 "applied_response_db": ["frequencies_hz": grid, "mean": applied],
                 "timeline": stride(from: 0, to: timeline.count, by: step).map {
-                    ["time_s": timeline[$0].seconds, "audio_eq": timeline[$0].audio.values, "target_eq": timeline[$0].target.values]
+                    ["time_s": timeline[$0].seconds, "audio_eq": timeline[$0].audio.values, "target_eq": timeline[$0].target.values,
+                     "correction_eq": timeline[$0].correction.values, "loudness_gain_db": Double(timeline[$0].gain)]
                 },
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
@@ -147,10 +163,16 @@ struct AnalyzeCommand: ParsableCommand {
         print("\(input): \(timeline.count) analyses over \(String(format: "%.1f", Double(framesDone) / fs)) s")
         print("sounds closest to: " + nearest.map { String(format: "%@ (%.2f)", $0.0, $0.1) }.joined(separator: ", "))
         print("its colouration now:  " + describe(last.audio))
+        if last.correction != last.audio {
+            print(String(format: "corrected within ±%g dB: ", correctionLimitDecibels) + describe(last.correction))
+        }
         print("\(term) at \(intensity) aims for: " + describe(last.target))
         let marks = [63.0, 125, 250, 500, 1000, 2000, 4000, 8000, 16000]
         let appliedAt = marks.map { m in applied[grid.enumerated().min { abs(log($0.element / m)) < abs(log($1.element / m)) }!.offset] }
         print("applied EQ (mean, dB): " + zip(marks, appliedAt).map { String(format: "%g Hz %+.1f", $0.0, $0.1) }.joined(separator: "  "))
+        print(loudnessMatch == .on
+              ? String(format: "loudness-matching gain: %+.1f dB mean, %+.1f dB at the end", meanGain, last.gain)
+              : "loudness matching: off")
         print(String(format: "suggested intensity: %.2f", suggested))
         if let plot { print("plot: \(plot)") }
     }

@@ -5,7 +5,8 @@ import Foundation
 
 /// Streams a file through the host equaliser into a new file: constant memory, host-like
 /// blocks of `blockSize` frames, the output written to a temporary file and renamed at the
-/// end. The input is never opened for writing.
+/// end, a fixed-point output lowered just enough never to clip (`HeadroomWriter`). The
+/// input is never opened for writing.
 struct FileRenderer {
     var inputPath: String
     var outputPath: String
@@ -34,18 +35,19 @@ struct FileRenderer {
         var sampleRate = 44_100
         /// Largest absolute sample written (before any clipping by the file format).
         var peak: Float = 0
-        /// Samples beyond full scale; integer formats clip them.
+        /// Samples beyond full scale before any reduction.
         var samplesOverFullScale = 0
         var writesFloat = false
+        /// Gain applied to the whole fixed-point file so it does not clip (0 or negative dB).
+        var fitGainDecibels: Float = 0
 
-        /// One warning line when the output went over full scale, else nil.
+        /// One line when the output went over full scale, else nil.
         var headroomWarning: String? {
             guard samplesOverFullScale > 0 else { return nil }
             let over = 20 * log10(Double(peak))
-            let fix = "lower --output-gain-db by at least \(String(format: "%.1f", (over * 10).rounded(.up) / 10)) dB"
             return writesFloat
-                ? "warning: output peaks at \(String(format: "%+.1f", over)) dBFS (\(samplesOverFullScale) samples over full scale, kept in the float file); \(fix) before converting to fixed point"
-                : "warning: \(samplesOverFullScale) samples clipped at full scale (peak \(String(format: "%+.1f", over)) dBFS before clipping); \(fix) or write a float WAV"
+                ? "warning: output peaks at \(String(format: "%+.1f", over)) dBFS (\(samplesOverFullScale) samples over full scale, kept in the float file); lower --output-gain-db by at least \(String(format: "%.1f", (over * 10).rounded(.up) / 10)) dB before converting to fixed point"
+                : "output peaked at \(String(format: "%+.2f", over)) dBFS; lowered by \(String(format: "%.2f", -fitGainDecibels)) dB so the fixed-point file does not clip"
         }
     }
 
@@ -58,9 +60,9 @@ struct FileRenderer {
         let stepFrames = automation.map { Int(($0.timeSeconds * Double(reader.sampleRate)).rounded()) }
         var nextStep = 0
         var current = controls
-        let writer = try AudioFileWriter(path: outputPath, sampleRate: reader.sampleRate,
-                                         channelCount: reader.channelCount, like: reader.format,
-                                         overwrite: overwrite)
+        let writer = try HeadroomWriter(path: outputPath, sampleRate: reader.sampleRate,
+                                        channelCount: reader.channelCount, like: reader.format,
+                                        overwrite: overwrite)
         let channels = reader.channelCount
         let chunk = max(blockSize, 4096)
         let interleaved = UnsafeMutablePointer<Float>.allocate(capacity: chunk * channels)
@@ -89,20 +91,16 @@ struct FileRenderer {
             }
             for c in 0..<channels {
                 let src = planar + c * chunk
-                for i in 0..<got {
-                    let v = src[i]
-                    let magnitude = abs(v)
-                    if magnitude > 1 { summary.samplesOverFullScale += 1 }
-                    summary.peak = max(summary.peak, magnitude)
-                    interleaved[i * channels + c] = v
-                }
+                for i in 0..<got { interleaved[i * channels + c] = src[i] }
             }
             try writer.write(interleaved, frames: got)
             total += got
             progress.update(framesDone: total)
         }
+        summary.fitGainDecibels = try writer.finish(blockFrames: chunk)
         progress.finish()
-        try writer.finish()
+        summary.peak = writer.peak
+        summary.samplesOverFullScale = writer.samplesOverFullScale
         summary.frames = total
         summary.sampleRate = reader.sampleRate
         return summary

@@ -15,6 +15,7 @@ struct LiveCommand: ParsableCommand {
               term bright        term_b airy         blend 0.3
               intensity 0.5      mode static         smoothing_ms 200
               output_gain_db -3  enabled off         g1 -6
+              correction_limit_db 9                  loudness_match off
               eq -6,100,0,300,0.71,0,1000,0.71,0,3000,0.71,0,8000
               status             help                quit
             Stops on quit, end of input (unless --duration is given), Ctrl-C or
@@ -55,6 +56,13 @@ struct LiveCommand: ParsableCommand {
             help: ControlParameter.outputGain.flagHelp)
     var outputGainDecibels: Float = ControlParameter.outputGain.defaultValue
 
+    @Option(name: .customLong(ControlParameter.correctionLimit.flagName), parsing: .unconditional,
+            help: ControlParameter.correctionLimit.flagHelp)
+    var correctionLimitDecibels: Float = ControlParameter.correctionLimit.defaultValue
+
+    @Option(name: .customLong(ControlParameter.loudnessMatch.flagName), help: ControlParameter.loudnessMatch.flagHelpChoice)
+    var loudnessMatch: Toggle = ControlParameter.loudnessMatch.defaultValue >= 0.5 ? .on : .off
+
     @Option(help: "Model file for adaptive mode (default: the bundled model, if any).")
     var model: String?
 
@@ -78,7 +86,8 @@ struct LiveCommand: ParsableCommand {
 
     func validate() throws {
         for (parameter, value) in [(ControlParameter.intensity, intensity), (.blend, blend),
-                                   (.smoothingTime, smoothingMilliseconds), (.outputGain, outputGainDecibels)] {
+                                   (.smoothingTime, smoothingMilliseconds), (.outputGain, outputGainDecibels),
+                                   (.correctionLimit, correctionLimitDecibels)] {
             _ = try parameter.checked(value)
         }
         if let duration, !(duration.isFinite && duration > 0) { throw CLIError("--duration must be a positive number of seconds") }
@@ -95,6 +104,8 @@ struct LiveCommand: ParsableCommand {
         controls.intensity = intensity
         controls.smoothingTimeMilliseconds = smoothingMilliseconds
         controls.outputGainDecibels = outputGainDecibels
+        controls.correctionLimitDecibels = correctionLimitDecibels
+        controls.matchesLoudness = loudnessMatch == .on
         if let mode {
             guard let m = EqualiserMode.allCases.first(where: { $0.label == mode.lowercased() }) else {
                 throw CLIError("--mode must be one of \(EqualiserMode.allCases.map(\.label).joined(separator: ", ")), got '\(mode)'")

@@ -11,6 +11,10 @@ enum EngineMode: String, ExpressibleByArgument, CaseIterable {
     var mode: EqualiserMode { self == .static ? .static : .adaptive }
 }
 
+enum Toggle: String, ExpressibleByArgument, CaseIterable {
+    case on, off
+}
+
 struct ProcessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "process",
@@ -89,6 +93,13 @@ struct ProcessCommand: ParsableCommand {
             help: ControlParameter.outputGain.flagHelp)
     var outputGainDecibels: Float = ControlParameter.outputGain.defaultValue
 
+    @Option(name: .customLong(ControlParameter.correctionLimit.flagName), parsing: .unconditional,
+            help: ControlParameter.correctionLimit.flagHelp)
+    var correctionLimitDecibels: Float = ControlParameter.correctionLimit.defaultValue
+
+    @Option(name: .customLong(ControlParameter.loudnessMatch.flagName), help: ControlParameter.loudnessMatch.flagHelpChoice)
+    var loudnessMatch: Toggle = ControlParameter.loudnessMatch.defaultValue >= 0.5 ? .on : .off
+
     @Option(help: "Automation file (CSV or JSON): control changes at times in seconds, from the starting controls the other options set (docs/AUTOMATION.md).")
     var automation: String?
 
@@ -118,7 +129,7 @@ struct ProcessCommand: ParsableCommand {
         }
         for (parameter, value) in [(ControlParameter.intensity, intensity), (.blend, blend),
                                    (.analysisInterval, analysisMilliseconds), (.smoothingTime, smoothingMilliseconds),
-                                   (.outputGain, outputGainDecibels)] {
+                                   (.outputGain, outputGainDecibels), (.correctionLimit, correctionLimitDecibels)] {
             _ = try parameter.checked(value)
         }
         switch (term, eq) {
@@ -133,6 +144,8 @@ struct ProcessCommand: ParsableCommand {
         controls.analysisIntervalMilliseconds = analysisMilliseconds
         controls.smoothingTimeMilliseconds = smoothingMilliseconds
         controls.outputGainDecibels = outputGainDecibels
+        controls.correctionLimitDecibels = correctionLimitDecibels
+        controls.matchesLoudness = loudnessMatch == .on
         let vocabulary: Vocabulary?
         if let eq {
             controls.mode = .manual

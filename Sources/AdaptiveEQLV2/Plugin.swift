@@ -102,6 +102,7 @@ struct PluginInstance: ~Copyable {
             if let p = EQParameter(rawValue: i) { setOutput(layout.firstApplied + i, applied[p]) }
         }
         setOutput(layout.latency, 0)
+        setOutput(layout.loudnessGain, equaliser.loudnessGainDecibels)
     }
 }
 

@@ -22,7 +22,7 @@ public enum PluginVariant: Int, CaseIterable, Sendable {
 
 /// What a port is. Ports are generated from the parameter tables (`ControlParameter`,
 /// `EQParameter`) in this order: audio inputs, audio outputs, the controls, the 13 manual
-/// EQ inputs, the 13 applied-EQ outputs, then the latency output.
+/// EQ inputs, the 13 applied-EQ outputs, the latency output, then the loudness-gain output.
 public enum PortRole: Equatable, Sendable {
     case audioInput(channel: Int)
     case audioOutput(channel: Int)
@@ -30,6 +30,7 @@ public enum PortRole: Equatable, Sendable {
     case manualEQ(EQParameter)
     case appliedEQ(EQParameter)
     case latency
+    case loudnessGain
 }
 
 /// Port indices for a variant. Pure arithmetic, so the render path can use it freely.
@@ -45,7 +46,8 @@ public struct PortLayout: Sendable {
     public var firstManual: Int { firstControl + Self.controlCount }
     public var firstApplied: Int { firstManual + Self.eqCount }
     public var latency: Int { firstApplied + Self.eqCount }
-    public var portCount: Int { latency + 1 }
+    public var loudnessGain: Int { latency + 1 }
+    public var portCount: Int { loudnessGain + 1 }
 
     public func index(of role: PortRole) -> Int {
         switch role {
@@ -55,6 +57,7 @@ public struct PortLayout: Sendable {
         case let .manualEQ(p): firstManual + p.rawValue
         case let .appliedEQ(p): firstApplied + p.rawValue
         case .latency: latency
+        case .loudnessGain: loudnessGain
         }
     }
 
@@ -67,6 +70,7 @@ public struct PortLayout: Sendable {
         case firstManual..<firstApplied: EQParameter(rawValue: index - firstManual).map(PortRole.manualEQ)
         case firstApplied..<latency: EQParameter(rawValue: index - firstApplied).map(PortRole.appliedEQ)
         case latency: .latency
+        case loudnessGain: .loudnessGain
         default: nil
         }
     }

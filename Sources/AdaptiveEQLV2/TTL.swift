@@ -107,6 +107,12 @@ public enum PluginTTL {
                                 minimum: 0, maximum: 0, defaultValue: 0, unit: "samples",
                                 comment: "Added latency in samples: always 0.",
                                 properties: ["lv2:reportsLatency", "lv2:integer"], designation: "lv2:latency")
+            case .loudnessGain:
+                let p = ControlParameter.loudnessMatch
+                return PortInfo(index: index, symbol: "loudness_gain_db", name: "Loudness gain", isInput: false,
+                                isAudio: false, minimum: -LoudnessMatch.maximumDecibels,
+                                maximum: LoudnessMatch.maximumDecibels, defaultValue: 0, unit: "dB",
+                                comment: "Gain \(p.symbol) is applying now (read-only).")
             }
         }
     }

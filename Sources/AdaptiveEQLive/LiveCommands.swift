@@ -96,11 +96,11 @@ public struct LiveCommandParser: Sendable {
             return .changed("mode = \(mode.label)")
         case .toggle:
             switch value.lowercased() {
-            case "1", "on", "true", "yes": controls.enabled = true
-            case "0", "off", "false", "no": controls.enabled = false
+            case "1", "on", "true", "yes": controls.set(p, rawValue: 1, vocabularyCount: words.count)
+            case "0", "off", "false", "no": controls.set(p, rawValue: 0, vocabularyCount: words.count)
             default: return .error("\(p.symbol) must be on or off")
             }
-            return .changed("\(p.symbol) = \(controls.enabled ? "on" : "off")")
+            return .changed("\(p.symbol) = \(controls.rawValue(p) >= 0.5 ? "on" : "off")")
         case .continuous:
             guard let v = Float(value), v.isFinite, p.range.contains(v) else {
                 return .error("\(p.symbol) must be a number in \(p.range.lowerBound)…\(p.range.upperBound)\(p.unit == .none ? "" : " " + p.unit.rawValue)")

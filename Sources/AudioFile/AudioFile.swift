@@ -142,11 +142,14 @@ public final class AudioFileWriter {
     /// Opens a writer for `path`. The container comes from the extension; the encoding keeps
     /// the source's where the container allows it (float stays float, 16/24-bit stay), and
     /// lossy or otherwise unwritable sources become 24-bit PCM.
+    ///
+    /// With `scratch`, the file is 32-bit float Sony Wave64 whatever its name (no 4 GB
+    /// limit): an intermediate the caller reads back and deletes.
     public init(path: String, sampleRate: Int, channelCount: Int, like source: AudioFormat,
-                overwrite: Bool) throws(AudioFileError) {
+                overwrite: Bool, scratch: Bool = false) throws(AudioFileError) {
         self.path = path
         self.channelCount = channelCount
-        guard let container = AudioFormat.writableContainer(forPath: path) else {
+        guard let container = scratch ? .other : AudioFormat.writableContainer(forPath: path) else {
             throw .writeFailed(path: path, reason: "unknown output type; use .wav, .flac or .aiff")
         }
         if FileManager.default.fileExists(atPath: path) && !overwrite { throw .outputExists(path: path) }
@@ -154,10 +157,12 @@ public final class AudioFileWriter {
         switch container {
         case .wav: major = UInt32(SF_FORMAT_WAV)
         case .flac: major = UInt32(SF_FORMAT_FLAC)
+        case .other: major = UInt32(SF_FORMAT_W64)
         default: major = UInt32(SF_FORMAT_AIFF)
         }
         let minor: UInt32
         switch (source.encoding, container) {
+        case (_, .other): minor = UInt32(SF_FORMAT_FLOAT)
         case (.pcm8, .flac), (.pcm16, _): minor = UInt32(SF_FORMAT_PCM_16)
         case (.pcm8, _): minor = container == .wav ? UInt32(SF_FORMAT_PCM_U8) : UInt32(SF_FORMAT_PCM_S8)
         case (.pcm32, .wav), (.pcm32, .aiff): minor = UInt32(SF_FORMAT_PCM_32)

@@ -3,6 +3,7 @@
 /// the studio sliders and the docs are generated.
 public enum ControlParameter: Int, CaseIterable, Sendable {
     case term, secondTerm, blend, intensity, mode, analysisInterval, smoothingTime, outputGain, enabled
+    case correctionLimit, loudnessMatch
 
     public enum Kind: Sendable, Equatable {
         /// A continuous value.
@@ -27,6 +28,8 @@ public enum ControlParameter: Int, CaseIterable, Sendable {
         case .smoothingTime: "smoothing_ms"
         case .outputGain: "output_gain_db"
         case .enabled: "enabled"
+        case .correctionLimit: "correction_limit_db"
+        case .loudnessMatch: "loudness_match"
         }
     }
 
@@ -41,13 +44,15 @@ public enum ControlParameter: Int, CaseIterable, Sendable {
         case .smoothingTime: "Smoothing time"
         case .outputGain: "Output gain"
         case .enabled: "Enabled"
+        case .correctionLimit: "Correction limit"
+        case .loudnessMatch: "Loudness match"
         }
     }
 
     public var unit: ParameterUnit {
         switch self {
         case .analysisInterval, .smoothingTime: .milliseconds
-        case .outputGain: .decibels
+        case .outputGain, .correctionLimit: .decibels
         default: .none
         }
     }
@@ -56,7 +61,7 @@ public enum ControlParameter: Int, CaseIterable, Sendable {
         switch self {
         case .term, .secondTerm: .vocabulary
         case .mode: .enumeration(EqualiserMode.wordModes.map(\.label))
-        case .enabled: .toggle
+        case .enabled, .loudnessMatch: .toggle
         default: .continuous
         }
     }
@@ -70,7 +75,8 @@ public enum ControlParameter: Int, CaseIterable, Sendable {
         case .analysisInterval: 5...1000
         case .smoothingTime: 0...2000
         case .outputGain: -24...12
-        case .enabled: 0...1
+        case .enabled, .loudnessMatch: 0...1
+        case .correctionLimit: 0...24
         }
     }
 
@@ -81,7 +87,8 @@ public enum ControlParameter: Int, CaseIterable, Sendable {
         case .analysisInterval: 46.4  // 4 × 512 samples at 44.1 kHz
         case .smoothingTime: 100
         case .outputGain: 0
-        case .enabled: 1
+        case .enabled, .loudnessMatch: 1
+        case .correctionLimit: 6
         }
     }
 
@@ -97,6 +104,8 @@ public enum ControlParameter: Int, CaseIterable, Sendable {
         case .smoothingTime: "Time constant of EQ glides; gain moves in dB, frequency and Q in octaves."
         case .outputGain: "Gain after the equaliser."
         case .enabled: "Off bypasses the equaliser with a click-free crossfade."
+        case .correctionLimit: "Adaptive mode: largest boost or cut (20 Hz–20 kHz) spent on undoing the audio's own colouration; the rest of it is kept."
+        case .loudnessMatch: "Word modes: a gain that keeps the output as loud as the input (BS.1770), gliding like the EQ; manual EQ is never matched."
         }
     }
 }

@@ -144,6 +144,10 @@ func maxAbsDifference(_ a: [[Float]], _ b: [[Float]]) -> Float {
             if block == 100 { engine.target.term = bright }
             if block == 200 { engine.target.intensity = 0.2 }
             if block == 300 { engine.target.blend = 0.5 }
+            // The correction limit and loudness matching act at analyses: switch both.
+            if block == 150 { engine.correctionLimitDecibels = 0 }
+            if block == 250 { engine.matchesLoudness = false }
+            if block == 330 { engine.matchesLoudness = true; engine.correctionLimitDecibels = 24 }
             engine.process(pointers, frameCount: frames)
             if block == 399 { engine.reset() }
             allocations += aeq_thread_allocation_count() - a0

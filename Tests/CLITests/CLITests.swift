@@ -88,16 +88,28 @@ import Testing
         let error = zip(x.channels[0], y.channels[0]).map { abs($0 * 0.5 - $1) }.max() ?? 1
         #expect(error < 1e-6, "-6.02 dB is not half the amplitude (error \(error))")
 
-        let clipped = try runCLI(["process", "\(dir)/in.wav", "\(dir)/loud.wav", "--eq", boost])
-        #expect(clipped.status == 0, "\(clipped.stderr)")
-        #expect(clipped.stderr.contains("clipped at full scale") && clipped.stderr.contains("--output-gain-db"),
-                "no clipping warning: \(clipped.stderr)")
-        let loud = try readAudio("\(dir)/loud.wav")
-        #expect(loud.channels[0].allSatisfy { abs($0) <= 1 })
-
         let kept = try runCLI(["process", "\(dir)/in_float.wav", "\(dir)/loud_float.wav", "--eq", boost])
         #expect(kept.stderr.contains("kept in the float file"), "no float headroom note: \(kept.stderr)")
-        #expect(try readAudio("\(dir)/loud_float.wav").channels[0].contains { abs($0) > 1 })
+        let unclipped = try readAudio("\(dir)/loud_float.wav").channels[0]
+        let peak = unclipped.map(abs).max() ?? 0
+        #expect(peak > 1.5, "the boost should go well over full scale (peak \(peak))")
+
+        // A 24-bit output of the same render is lowered as a whole, just enough, never clipped.
+        let inputBefore = try readAudio("\(dir)/in.wav").channels[0]
+        let lowered = try runCLI(["process", "\(dir)/in.wav", "\(dir)/loud.wav", "--eq", boost])
+        #expect(lowered.status == 0, "\(lowered.stderr)")
+        let dB = 20 * log10(Double(peak)) + 0.1
+        #expect(lowered.stderr.contains("lowered by \(String(format: "%.2f", dB)) dB"), "no fit line: \(lowered.stderr)")
+        let loud = try readAudio("\(dir)/loud.wav").channels[0]
+        let loudPeak = loud.map(abs).max() ?? 0
+        #expect(abs(20 * log10(Double(loudPeak)) + 0.1) < 0.01, "peak \(loudPeak) should sit at -0.1 dBFS")
+        let scale = loudPeak / peak
+        let shapeError = zip(loud, unclipped).map { abs($0 - $1 * scale) }.max() ?? 1
+        #expect(shapeError < 1e-5, "the fixed-point file must be the float render scaled (error \(shapeError))")
+        let inputAfter = try readAudio("\(dir)/in.wav").channels[0]
+        #expect(inputAfter == inputBefore, "the input must stay untouched")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty, "scratch files left behind: \(leftovers)")
 
         let quiet = try runCLI(["process", "\(dir)/in.wav", "\(dir)/fits.wav", "--eq", boost, "--output-gain-db", "-13"])
         #expect(quiet.status == 0 && !quiet.stderr.contains("warning"), "\(quiet.stderr)")

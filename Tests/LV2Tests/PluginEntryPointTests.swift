@@ -203,10 +203,13 @@ import Testing
             switch offset / 300 {
             case 20: plugin.set(.term, bright)
             case 40: plugin.set(.mode, 1)
+            case 50: plugin.set(.loudnessMatch, 0)
+            case 55: plugin.set(.loudnessMatch, 1)
             case 60: plugin.set(.enabled, 0)
             case 80: plugin.set(.enabled, 1); plugin.set(.outputGain, -6)
             case 100: plugin.set(.mode, 2); plugin.set(EQParameter.lowShelfGain, -6)
             case 120: plugin.set(.mode, 0); plugin.set(.intensity, 0.3); plugin.set(.analysisInterval, 20)
+            case 130: plugin.set(.correctionLimit, 0); plugin.set(.loudnessMatch, 0)
             default: break
             }
             let now = aeq_thread_allocation_count()
