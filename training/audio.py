@@ -165,17 +165,15 @@ def sample_colourings(n, rng, safe_params, neutral=NEUTRAL):
     return p
 
 
-def wloss(pred, target, w):
-    """Level-free weighted mean squared dB error (level over 100 Hz-10 kHz removed)."""
-    m = torch.as_tensor(dsp.REF_BAND, dtype=torch.float32)
-    e = pred - target
-    e = e - (e * m).sum(-1, keepdim=True) / m.sum()
-    return ((e ** 2) * w).sum(-1).div(w.sum()).mean()
-
-
 def level_free(d):
+    """Removes the mean over 100 Hz-10 kHz (torch twin of dsp.level_free)."""
     m = torch.as_tensor(dsp.REF_BAND, dtype=torch.float32)
     return d - (d * m).sum(-1, keepdim=True) / m.sum()
+
+
+def wloss(pred, target, w):
+    """Level-free weighted mean squared dB error."""
+    return ((level_free(pred - target) ** 2) * w).sum(-1).div(w.sum()).mean()
 
 
 def validate(net, dec, feats, col, safe_params, seed=99, n=256):
