@@ -30,6 +30,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Word whose EQ to show.")
     var term = "warm"
 
+    @Option(help: "A reference recording: show its colouration beside the input's and use it as the target instead of --term.")
+    var reference: String?
+
     @Option(help: "Intensity 0…1.")
     var intensity: Float = ControlParameter.intensity.defaultValue
 
@@ -60,8 +63,24 @@ struct AnalyzeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let model = try loadModel(path: model)
-        let termIndex = try model.termIndex(term)
+        let base = try loadModel(path: model)
+        let model: AdaptiveEQModel, termIndex: Int, intensity: Float, wordLine: String, learnt: Bool
+        var referenceLatent: [Float]?
+        if let reference {
+            let z = try referenceColouration(path: reference, model: base)
+            referenceLatent = z
+            model = base.appendingTerm("reference", latent: z)
+            termIndex = model.terms.count - 1
+            (intensity, learnt) = (self.intensity, false)
+            wordLine = "reference '\(reference)': its colouration (encoder latent averaged over the file) is the target"
+        } else {
+            var vocabulary: OpenVocabulary?? = .some(try loadOpenVocabulary(for: base))
+            let resolved = try base.resolve(term, vocabulary: &vocabulary)
+            (model, termIndex) = (resolved.model, resolved.term)
+            intensity = min(max(self.intensity * resolved.answer.intensityScale, 0), 1)
+            (wordLine, learnt) = (resolved.answer.provenance, resolved.answer.isLearnt)
+        }
+        let label = reference == nil ? term : "reference"
         let reader = try AudioFileReader(path: input)
         let fs = Double(reader.sampleRate), channels = reader.channelCount
         let chunk = 4096
@@ -108,15 +127,25 @@ struct AnalyzeCommand: ParsableCommand {
         guard latents > 0 else { throw CLIError("'\(input)' is too short to analyse (needs about 0.1 s)") }
         let zMean = zSum.map { Float($0 / Double(latents)) }
 
-        // Nearest words to the audio's own colouration.
-        var distances: [(String, Float)] = []
-        for t in 0..<model.terms.count {
-            let zt = model.terms.latent(at: t)
-            var d: Float = 0
-            for i in 0..<model.latentCount { d += (zMean[i] - zt[i]) * (zMean[i] - zt[i]) }
-            distances.append((model.terms.names[t], d.squareRoot()))
+        // Nearest learnt words to a colouration.
+        func nearestWords(_ z: [Float]) -> ArraySlice<(String, Float)> {
+            var distances: [(String, Float)] = []
+            for t in 0..<base.terms.count {
+                let zt = model.terms.latent(at: t)
+                var d: Float = 0
+                for i in 0..<model.latentCount { d += (z[i] - zt[i]) * (z[i] - zt[i]) }
+                distances.append((model.terms.names[t], d.squareRoot()))
+            }
+            return distances.sorted { $0.1 < $1.1 }.prefix(top)
         }
-        let nearest = distances.sorted { $0.1 < $1.1 }.prefix(top)
+        let nearest = nearestWords(zMean)
+        let referenceNearest = referenceLatent.map(nearestWords)
+        let decoder = EQDecoder(weights: model.decoder)
+        let referenceSettings = referenceLatent.map { z -> EQSettings in
+            var p = [Float](repeating: 0, count: EQSettings.parameterCount)
+            decoder.decode(z, into: &p)
+            return EQSettings(values: p)!
+        }
 
         // Applied EQ (target then inverse of the correction) averaged over the analyses.
         let grid = (0..<96).map { 20 * pow(1000.0, Double($0) / 95) }
@@ -136,7 +165,7 @@ struct AnalyzeCommand: ParsableCommand {
                                                      ("audio colouration (last)", response(last.audio), "#1f77b4"),
                                                      ("target EQ (last)", response(last.target), "#2ca02c")],
                           spectra: [("input", inputSpectrum), ("output", outputSpectrum)],
-                          title: "\((input as NSString).lastPathComponent): \(term) at intensity \(intensity)")
+                          title: "\((input as NSString).lastPathComponent): \(label) at intensity \(intensity)")
         }
 
         if json {
@@ -146,6 +175,9 @@ struct AnalyzeCommand: ParsableCommand {
                 "analyses": timeline.count,
                 "nearest_words": nearest.map { ["word": $0.0, "distance": $0.1] },
                 "term": term, "intensity": intensity, "suggested_intensity": suggested,
+                "term_source": wordLine, "term_learnt": learnt,
+                "reference": reference.map { ["file": $0, "eq": referenceSettings!.values,
+                                              "nearest_words": referenceNearest!.map { ["word": $0.0, "distance": $0.1] }] } as Any,
                 "audio_eq_last": last.audio.values, "correction_eq_last": last.correction.values,
                 "target_eq_last": last.target.values,
                 "correction_limit_db": correctionLimitDecibels,
@@ -166,7 +198,12 @@ struct AnalyzeCommand: ParsableCommand {
         if last.correction != last.audio {
             print(String(format: "corrected within ±%g dB: ", correctionLimitDecibels) + describe(last.correction))
         }
-        print("\(term) at \(intensity) aims for: " + describe(last.target))
+        if let referenceSettings, let referenceNearest {
+            print("reference sounds closest to: " + referenceNearest.map { String(format: "%@ (%.2f)", $0.0, $0.1) }.joined(separator: ", "))
+            print("reference colouration: " + describe(referenceSettings))
+        }
+        print("target: " + wordLine)
+        print("\(label) at \(intensity) aims for: " + describe(last.target))
         let marks = [63.0, 125, 250, 500, 1000, 2000, 4000, 8000, 16000]
         let appliedAt = marks.map { m in applied[grid.enumerated().min { abs(log($0.element / m)) < abs(log($1.element / m)) }!.offset] }
         print("applied EQ (mean, dB): " + zip(marks, appliedAt).map { String(format: "%g Hz %+.1f", $0.0, $0.1) }.joined(separator: "  "))

@@ -113,6 +113,16 @@ struct BenchCommand: ParsableCommand {
         }
         results.append(("block", blockStats))
 
+        // lookup: a word or phrase to its target (open vocabulary), off the render path.
+        if let vocabulary = try loadOpenVocabulary(for: model) {
+            let phrases = ["hollow", "warmer", "less muddy", "a bit bright", "metallic", "icy", "more air", "warm"]
+            var k = 0
+            results.append(("lookup", measure(count: 4000) {
+                k += 1
+                return time { _ = try? lookUpWord(phrases[k % phrases.count], terms: model.terms, vocabulary: vocabulary) }
+            }))
+        }
+
         // offline: render 60 s from memory, one thread.
         let seconds = 60.0
         let total = Int(seconds * fs) / frames

@@ -34,3 +34,51 @@ extension AdaptiveEQModel {
         throw CLIError("unknown word '\(word)'; nearest known words: \(near) (adaptive-eq terms lists all)")
     }
 }
+
+/// The bundled open vocabulary (every English word), or nil when it is not shipped or was
+/// built for another model (its latents only mean something to the decoder it was built with:
+/// its learnt rows must be `model`'s term table).
+func loadVocabulary(for model: AdaptiveEQModel) throws -> OpenVocabulary? {
+    guard let path = BundledResources.vocabularyPath else { return nil }
+    let vocabulary: OpenVocabulary
+    do { vocabulary = try OpenVocabulary(path: path) } catch { throw CLIError("vocabulary '\(path)': \(error.description)") }
+    let terms = model.terms
+    guard vocabulary.learntCount == terms.count, vocabulary.latentCount == model.latentCount else { return nil }
+    for i in 0..<terms.count {
+        guard vocabulary.words[i] == terms.names[i] else { return nil }
+        let z = vocabulary.latent(at: i), zt = terms.latent(at: i)
+        for k in 0..<model.latentCount where abs(z[k] - zt[k]) > 1e-2 * max(1, abs(zt[k])) { return nil }
+    }
+    return vocabulary
+}
+
+/// What a phrase means and the model that carries it as a term row.
+struct ResolvedTarget {
+    var model: AdaptiveEQModel
+    var term: Int
+    var answer: WordAnswer
+}
+
+extension AdaptiveEQModel {
+    /// Resolves `phrase` (a learnt word as given needs no vocabulary file; anything else
+    /// loads it) and returns a model whose term table holds the target.
+    func resolve(_ phrase: String, vocabulary: inout OpenVocabulary??) throws -> ResolvedTarget {
+        if let i = terms.index(of: phrase), vocabulary == nil {
+            let s = terms.supportCounts(at: i)
+            let answer = WordAnswer(phrase: phrase, word: terms.names[i],
+                                    latent: Array(UnsafeBufferPointer(start: terms.latent(at: i), count: latentCount)),
+                                    away: false, intensityScale: 1,
+                                    source: .learnt(safeRows: Int(s.safeRows), contributors: Int(s.audealizeContributors),
+                                                    agreement: s.audealizeAgreement), nearestLearnt: [])
+            return ResolvedTarget(model: self, term: i, answer: answer)
+        }
+        if vocabulary == nil { vocabulary = .some(try loadOpenVocabulary(for: self)) }
+        let answer: WordAnswer
+        do { answer = try lookUpWord(phrase, terms: terms, vocabulary: vocabulary!) } catch { throw CLIError(error.description) }
+        if case .learnt = answer.source, !answer.away, let i = terms.index(of: answer.word) {
+            return ResolvedTarget(model: self, term: i, answer: answer)
+        }
+        let extended = appendingTerm(answer.phrase, latent: answer.latent)
+        return ResolvedTarget(model: extended, term: extended.terms.count - 1, answer: answer)
+    }
+}

@@ -2,6 +2,7 @@ import AdaptiveEQ
 import ArgumentParser
 import AudioFile
 import EQDSP
+import EQInference
 import Foundation
 
 enum EngineMode: String, ExpressibleByArgument, CaseIterable {
@@ -78,6 +79,9 @@ struct ProcessCommand: ParsableCommand {
     @Option(name: .customLong(ControlParameter.mode.flagName), help: ControlParameter.mode.flagHelpChoice)
     var mode = EngineMode(EqualiserMode.wordModes[Int(ControlParameter.mode.defaultValue)])
 
+    @Option(help: "Make it sound like this recording: the target is its colouration (adaptive mode; instead of --term).")
+    var reference: String?
+
     @Option(parsing: .unconditional, help: "Manual EQ: 13 comma-separated parameters (see below).")
     var eq: String?
 
@@ -132,10 +136,14 @@ struct ProcessCommand: ParsableCommand {
                                    (.outputGain, outputGainDecibels), (.correctionLimit, correctionLimitDecibels)] {
             _ = try parameter.checked(value)
         }
-        switch (term, eq) {
-        case (nil, nil): throw CLIError("give --term WORD or --eq PARAMETERS")
-        case (.some, .some): throw CLIError("--term and --eq cannot be combined")
+        switch (term, eq, reference) {
+        case (nil, nil, nil): throw CLIError("give --term WORD, --reference FILE or --eq PARAMETERS")
+        case (.some, .some, _), (.some, _, .some), (_, .some, .some):
+            throw CLIError("--term, --reference and --eq cannot be combined")
         default: break
+        }
+        if reference != nil && (mode == .static || secondTerm != nil) {
+            throw CLIError("--reference works in adaptive mode, without --term-b")
         }
     }
 
@@ -151,14 +159,29 @@ struct ProcessCommand: ParsableCommand {
             controls.mode = .manual
             controls.manual = try parseManualEQ(eq)
             vocabulary = nil
-        } else {
-            let words = try loadVocabulary(modelPath: model)
-            controls.mode = mode.mode
-            controls.term = try words.termIndex(term!)
-            controls.secondTerm = try secondTerm.map { try words.termIndex($0) } ?? controls.term
-            controls.blend = blend
+        } else if let reference {
+            let base = try loadModel(path: model)
+            let extended = base.appendingTerm("reference", latent: try referenceColouration(path: reference, model: base))
+            controls.mode = .adaptive
+            controls.term = extended.terms.count - 1
+            controls.secondTerm = controls.term
             controls.intensity = intensity
-            vocabulary = words
+            vocabulary = HostVocabulary(staticTerms: try loadStaticTerms(), model: extended)
+        } else {
+            // A learnt word as given is a row of the model; anything else (an inferred word,
+            // a phrase) becomes one more row, so every host path below stays the same.
+            var open: OpenVocabulary?? = nil
+            let first = try loadModel(path: model).resolve(term!, vocabulary: &open)
+            let second = try secondTerm.map { try first.model.resolve($0, vocabulary: &open) }
+            for answer in [first.answer] + (second.map { [$0.answer] } ?? []) where !answer.isVerbatimLearnt {
+                FileHandle.standardError.write("adaptive-eq: \(answer.provenance)\n".data(using: .utf8)!)
+            }
+            controls.mode = mode.mode
+            controls.term = first.term
+            controls.secondTerm = second?.term ?? first.term
+            controls.blend = blend
+            controls.intensity = min(max(intensity * first.answer.intensityScale, 0), 1)
+            vocabulary = HostVocabulary(staticTerms: try loadStaticTerms(), model: second?.model ?? first.model)
         }
         var job = RenderJob(controls: controls, vocabulary: vocabulary, blockSize: blockSize, overwrite: force)
         if let automation {

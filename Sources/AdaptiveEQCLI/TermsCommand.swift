@@ -16,7 +16,15 @@ struct TermsCommand: ParsableCommand {
             one (source "safe"), else the decoder's EQ of the word's latent ("decoded").
             With --json each word also carries `parameters`: the decoded EQ of its latent.
             --static lists the SAFE-DB table alone.
+
+            Given words or phrases, tells for each what it means instead: the word it was
+            matched to, whether it was learnt from people (how many) or inferred from its
+            meaning, its nearest learnt words and its EQ (docs/VOCABULARY.md), e.g.
+              adaptive-eq terms hollow warmer "less muddy" "a bit bright"
             """)
+
+    @Argument(help: "Words or short phrases to look up (default: list the vocabulary).")
+    var phrases: [String] = []
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
@@ -29,6 +37,7 @@ struct TermsCommand: ParsableCommand {
 
     func run() throws {
         if staticTable { return try printStaticTable() }
+        if !phrases.isEmpty { return try lookUp() }
         let model = try loadModel(path: model)
         let vocabulary = Vocabulary(staticTerms: try loadStaticTerms(), model: model)
         let decoder = EQDecoder(weights: model.decoder)
@@ -75,6 +84,37 @@ struct TermsCommand: ParsableCommand {
         printTable(header: ["word", "rows", "users"],
                    rows: table.terms.map { ([$0.word, String($0.rowCount), String($0.contributorCount)], $0.settings) })
         print("\(table.terms.count) words: \(source)")
+    }
+
+    /// One answer per phrase (provenance line and the decoded EQ of its target).
+    private func lookUp() throws {
+        let base = try loadModel(path: model)
+        var open: OpenVocabulary?? = .some(try loadOpenVocabulary(for: base))
+        let decoder = EQDecoder(weights: base.decoder)
+        var params = [Float](repeating: 0, count: EQSettings.parameterCount)
+        var items: [[String: Any]] = []
+        for phrase in phrases {
+            let answer = try base.resolve(phrase, vocabulary: &open).answer
+            decoder.decode(answer.latent, into: &params)
+            guard json else {
+                print(answer.provenance)
+                print("  EQ: " + params.map { String(format: "%.4g", $0) }.joined(separator: ","))
+                continue
+            }
+            var item: [String: Any] = ["phrase": answer.phrase, "word": answer.word, "learnt": answer.isLearnt,
+                                       "away": answer.away, "intensity_scale": answer.intensityScale,
+                                       "nearest_learnt": answer.nearestLearnt, "parameters": params,
+                                       "description": answer.provenance]
+            switch answer.source {
+            case let .learnt(rows, contributors, agreement):
+                item["safe_rows"] = rows
+                item["audealize_contributors"] = contributors
+                item["audealize_agreement"] = agreement
+            case let .inferred(closeness): item["similarity_to_nearest_learnt"] = closeness
+            }
+            items.append(item)
+        }
+        if json { try printJSON(["answers": items]) }
     }
 
     private func symbols(_ s: EQSettings) -> [String: Float] {

@@ -16,6 +16,7 @@ public enum BundledResources {
     }
 
     public static var modelPath: String? { path("AdaptiveEQModel.safetensors") }
+    public static var vocabularyPath: String? { path("AdaptiveEQVocabulary.safetensors") }
     public static var staticTermsPath: String? { path("static_terms.tsv") }
     public static var demoClipPath: String? { path("demo.flac") }
 }

@@ -23,7 +23,7 @@ public struct AdaptiveEQModel: @unchecked Sendable {
     public let storedFilterbank: FloatBuffer
     public let encoder: AudioEncoderWeights
     public let decoder: EQDecoderWeights
-    public let terms: TermTable
+    public private(set) var terms: TermTable
     /// The `neutral` metadata sentence: what colouration z = decoder⁻¹(flat) is relative to.
     public let neutralDescription: String
     public let metadata: [String: String]
@@ -85,5 +85,21 @@ public struct AdaptiveEQModel: @unchecked Sendable {
         encoder = try AudioEncoderWeights(file: file)
         decoder = try EQDecoderWeights(file: file, latentCount: latentCount, hiddenCount: hidden, blockCount: blocks)
         terms = try TermTable(file: file, latentCount: latentCount)
+    }
+}
+
+extension AdaptiveEQModel {
+    /// A copy whose term table ends with one more row, `name` → `latent` (no crowd support):
+    /// how a target that is no learnt word (an inferred word, a phrase, a reference
+    /// recording's colouration) reaches the engine, which addresses targets by row.
+    public func appendingTerm(_ name: String, latent: [Float]) -> AdaptiveEQModel {
+        precondition(latent.count == latentCount)
+        var copy = self
+        let old = terms
+        let z = Array(UnsafeBufferPointer(start: old.z.pointer, count: old.count * latentCount)) + latent
+        let support = Array(UnsafeBufferPointer(start: old.support.pointer, count: old.count * 3)) + [Float](repeating: 0, count: 3)
+        let names = old.names.contains(name) ? old.names + ["\(name) (\(old.count))"] : old.names + [name]
+        copy.terms = TermTable(names: names, latentCount: latentCount, z: z, support: support)
+        return copy
     }
 }

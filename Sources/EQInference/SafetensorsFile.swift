@@ -166,6 +166,22 @@ public struct SafetensorsFile: Sendable {
         return (try floatValues(e, requireFinite: requireFinite), e.shape)
     }
 
+    /// The values of the `F16` tensor `name` widened to `Float`, row-major, after checking its
+    /// shape is exactly `shape` and every value is finite (half precision halves large tables).
+    public func halfFloats(_ name: String, shape expected: [Int]) throws(ModelFileError) -> [Float] {
+        guard let e = entry(named: name) else { throw .missingTensor(name: name) }
+        guard e.dtype == "F16" else { throw .unsupportedDType(tensor: name, expected: "F16", found: e.dtype) }
+        guard e.shape == expected else { throw .shapeMismatch(tensor: name, expected: expected, found: e.shape) }
+        var out = [Float](repeating: 0, count: e.elementCount)
+        for i in 0..<out.count {
+            let o = e.begin + 2 * i
+            let v = Float(Float16(bitPattern: UInt16(data[o]) | UInt16(data[o + 1]) << 8))
+            guard v.isFinite else { throw .nonFiniteValue(tensor: e.name, index: i) }
+            out[i] = v
+        }
+        return out
+    }
+
     private func floatValues(_ e: TensorEntry, requireFinite: Bool) throws(ModelFileError) -> [Float] {
         let n = e.elementCount
         var out = [Float](repeating: 0, count: n)

@@ -1,0 +1,109 @@
+import AdaptiveEQ
+import AdaptiveEQResources
+import EQInference
+import Testing
+
+@Suite struct WordPhraseTests {
+    @Test func modifiersSetDirectionAndIntensity() throws {
+        let cases: [(String, String, Bool, Float)] = [
+            ("warm", "warm", false, 1), ("  Warmer ", "warmer", false, 1), ("more air", "air", false, 1),
+            ("less muddy", "muddy", true, 1), ("not harsh", "harsh", true, 1), ("no boom", "boom", true, 1),
+            ("a bit bright", "bright", false, 0.5), ("very warm", "warm", false, 1.5),
+            ("a little less boomy", "boomy", true, 0.5), ("much brighter", "brighter", false, 1.5),
+            ("not not warm", "warm", false, 1), ("spine-tingling", "spine-tingling", false, 1),
+        ]
+        for (text, word, away, scale) in cases {
+            let p = try #require(WordPhrase(text), "\(text)")
+            #expect(p.word == word && p.away == away && p.intensityScale == scale, "\(text) → \(p)")
+        }
+    }
+
+    @Test func nonWordsAreRejected() {
+        for text in ["", "   ", "warm bright", "a bit", "123", "w@rm", "less muddy sound"] {
+            #expect(WordPhrase(text) == nil, "\(text)")
+        }
+    }
+
+    @Test func derivedFormsReachTheirBase() {
+        #expect(WordPhrase.candidates("warmer").contains("warm"))
+        #expect(WordPhrase.candidates("muddier").contains("muddy"))
+        #expect(WordPhrase.candidates("thinnest").contains("thin"))
+        #expect(WordPhrase.candidates("warmth").contains("warm"))
+        #expect(WordPhrase.candidates("brightness").contains("bright"))
+        #expect(WordPhrase.candidates("air").contains("airy"))
+        #expect(WordPhrase.candidates("mud").contains("muddy"))
+        #expect(WordPhrase.candidates("warm").first == "warm")
+    }
+}
+
+@Suite struct OpenVocabularyTests {
+    static let model = try! AdaptiveEQModel(path: BundledResources.modelPath!)
+    static let vocabulary = try! OpenVocabulary(path: BundledResources.vocabularyPath!)
+
+    @Test func learntRowsAreTheTermTable() {
+        let v = Self.vocabulary, terms = Self.model.terms
+        #expect(v.learntCount == terms.count && v.count > 50_000)
+        for i in 0..<terms.count {
+            let row = v.row(of: terms.names[i])
+            #expect(row == i && v.isLearnt(i))
+            let z = v.latent(at: i), zt = terms.latent(at: i)
+            // float16 storage: within half-precision rounding of the model's latent
+            #expect((0..<terms.latentCount).allSatisfy { abs(z[$0] - zt[$0]) <= 2e-3 * max(1, abs(zt[$0])) })
+            #expect(v.nearestLearnt(i).first == i)
+        }
+    }
+
+    @Test func everyListedWordAnswers() {
+        let v = Self.vocabulary
+        for w in v.words {
+            guard let p = WordPhrase(w), p.word == w, let row = v.row(of: w) else {
+                Issue.record("'\(w)' does not answer"); return
+            }
+            #expect(v.nearestLearnt(row).allSatisfy { v.isLearnt($0) })
+        }
+    }
+
+    @Test func comparativesAndNounsUseTheLearntWord() throws {
+        for (phrase, word) in [("warmer", "warm"), ("more air", "airy"), ("muddier", "muddy"), ("brightness", "bright")] {
+            let a = try lookUpWord(phrase, terms: Self.model.terms, vocabulary: Self.vocabulary)
+            #expect(a.word == word && a.isLearnt, "\(phrase) → \(a.provenance)")
+        }
+    }
+
+    @Test func awayMirrorsTheWordAboutFlat() throws {
+        let muddy = try lookUpWord("muddy", terms: Self.model.terms, vocabulary: Self.vocabulary)
+        let less = try lookUpWord("less muddy", terms: Self.model.terms, vocabulary: Self.vocabulary)
+        let flat = Self.vocabulary.flatLatent
+        #expect(less.away && less.word == "muddy")
+        #expect(less.latent.indices.allSatisfy { abs(less.latent[$0] - (2 * flat[$0] - muddy.latent[$0])) < 1e-5 })
+        #expect(less.provenance.contains("away from 'muddy'"))
+    }
+
+    @Test func inferredWordsSayWhatTheyRestOn() throws {
+        let a = try lookUpWord("hollow", terms: Self.model.terms, vocabulary: Self.vocabulary)
+        guard case .inferred = a.source else { Issue.record("hollow should be inferred"); return }
+        #expect(a.nearestLearnt.count == OpenVocabulary.nearestCount)
+        #expect(a.provenance.contains("inferred") && a.provenance.contains("nearest learnt words"))
+        let warm = try lookUpWord("warm", terms: Self.model.terms, vocabulary: Self.vocabulary)
+        #expect(warm.isVerbatimLearnt && warm.provenance.contains("learnt from people"))
+    }
+
+    @Test func nonWordsGetSuggestions() {
+        for phrase in ["zzqxv", "warm bright", "w@rm"] {
+            do {
+                _ = try lookUpWord(phrase, terms: Self.model.terms, vocabulary: Self.vocabulary)
+                Issue.record("accepted '\(phrase)'")
+            } catch {
+                #expect(error.suggestions.count == 3 && !error.description.contains("\n"), "\(error)")
+            }
+        }
+    }
+
+    @Test func appendedTermIsTheLastRow() {
+        let z = [Float](repeating: 0.25, count: Self.model.latentCount)
+        let m = Self.model.appendingTerm("hollow", latent: z)
+        #expect(m.terms.count == Self.model.terms.count + 1 && m.terms.names.last == "hollow")
+        #expect(m.terms.latent(at: m.terms.count - 1)[5] == 0.25)
+        #expect(m.terms.latent(at: 0)[0] == Self.model.terms.latent(at: 0)[0])
+    }
+}

@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Open vocabulary and reference matching, measured through the `adaptive-eq` CLI.
+
+    python3 eval/open_vocab.py [--bin PATH] [--clips DIR] [--words N] [--pairs N]
+
+1. Held-out words (data/audealize_heldout_words.json, never used in training): each word's
+   term curve on pink noise at intensity 1 (output TBC minus input TBC, after 3 s) against
+   its crowd curve, Pearson r over 40 Hz-12.5 kHz (EVALUATION.md's term curve), beside
+   * the mean-curve baseline: r of the average crowd curve of the training words,
+   * the nearest-spelling baseline: the same measurement with the learnt word nearest in
+     spelling (what a spelling-only lookup would give).
+2. Reference matching: music clips coloured with known EQs (SAFE-DB word settings); a
+   clip coloured one way is processed with `--reference` = the same or another clip coloured
+   another way (intensity 1). Figure: TBC RMS distance (dB, 100 Hz-10 kHz, level removed) of
+   the output to the reference against the input's distance; a pair counts when the distance
+   is at least halved.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import metrics as m  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+HELDOUT = ROOT / "data" / "audealize_heldout_words.json"
+AUDEALIZE = ROOT / "data" / "audealize_eq_words.json"
+MID = (m.BAND_CENTRES >= 40) & (m.BAND_CENTRES <= 12500)
+SKIP_S = 3.0
+# Known colourations for the reference study: hand-set EQs of clearly different characters
+# (fixed here, so the study does not move with the model).
+COLOURS = {
+    "flat": None,
+    "dark": [-2, 100, 0, 300, 0.71, 0, 1000, 0.71, -3, 3000, 0.71, -9, 6000],
+    "bright": [0, 100, 0, 300, 0.71, 0, 1000, 0.71, 3, 3000, 0.71, 8, 8000],
+    "boomy": [8, 150, 4, 250, 0.8, 0, 1000, 0.71, 0, 3000, 0.71, -3, 8000],
+    "thin": [-9, 250, -4, 400, 0.8, 0, 1000, 0.71, 2, 3000, 0.71, 2, 8000],
+    "nasal": [0, 100, 0, 300, 0.71, 7, 1200, 1.5, 0, 3000, 0.71, 0, 8000],
+}
+
+
+def run(binary, *args):
+    r = subprocess.run([binary, *map(str, args)], capture_output=True, text=True, timeout=900)
+    return r.returncode, r.stdout, r.stderr
+
+
+def term_curve(binary, pink_path, fs, t0, word, out):
+    code, _, err = run(binary, "process", pink_path, out, "--force", "--term", word, "--intensity", "1")
+    if code != 0:
+        return None, err.strip()
+    _, y = m.read_audio(out)
+    return m.tbc(y[int(SKIP_S * fs):], fs) - t0, err.strip()
+
+
+def edit_distance(a, b):
+    d = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, d[0] = d[0], i
+        for j, cb in enumerate(b, 1):
+            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (ca != cb))
+    return d[-1]
+
+
+def learnt_words(binary):
+    code, out, err = run(binary, "terms", "--json")
+    assert code == 0, err
+    return [t["word"] for t in json.loads(out)["terms"]]
+
+
+def heldout_study(binary, tmp, limit):
+    held = json.loads(HELDOUT.read_text())
+    centres = np.array(held["band_centres_hz"], float)
+    words = held["words"][:limit] if limit else held["words"]
+    names = {w["word"] for w in held["words"]}
+    learnt = learnt_words(binary)
+    assert not names & set(learnt), "held-out words are in the model's term table"
+    crowd = lambda s: np.interp(np.log(m.BAND_CENTRES), np.log(centres), np.asarray(s, float))  # noqa: E731
+    train = [w for w in json.loads(AUDEALIZE.read_text())["words"] if w["word"] not in names]
+    mean_curve = np.mean([crowd(w["settings"]) - np.mean(crowd(w["settings"])) for w in train], axis=0)
+    fs = 44100
+    pink = m.pink_noise(12.0, fs, seed=3)
+    pink_path = f"{tmp}/pink.wav"
+    m.write_float_wav(pink_path, fs, pink[:, None] if pink.ndim == 1 else pink)
+    t0 = m.tbc((pink[:, None] if pink.ndim == 1 else pink)[int(SKIP_S * fs):], fs)
+    rows = []
+    for w in words:
+        c = crowd(w["settings"])
+        tc, note = term_curve(binary, pink_path, fs, t0, w["word"], f"{tmp}/o.wav")
+        spell = min(learnt, key=lambda x: (edit_distance(w["word"], x), x))
+        sc, _ = term_curve(binary, pink_path, fs, t0, spell, f"{tmp}/o.wav")
+        rows.append(dict(word=w["word"], agreement=w["agreement"], spelling=spell,
+                         r=float(np.corrcoef(tc[MID], c[MID])[0, 1]) if tc is not None else 0.0,
+                         r_mean=float(np.corrcoef(mean_curve[MID], c[MID])[0, 1]),
+                         r_spelling=float(np.corrcoef(sc[MID], c[MID])[0, 1]), refused=tc is None, note=note))
+    med = lambda k, rs=rows: float(np.median([r[k] for r in rs]))  # noqa: E731
+    agreed = [r for r in rows if r["agreement"] >= 0.5]
+    print(f"held-out words through the CLI ({len(rows)} words, {sum(r['refused'] for r in rows)} refused): "
+          f"median r {med('r'):.3f} (agreement >= 0.5: {med('r', agreed):.3f} over {len(agreed)}); "
+          f"mean-curve baseline {med('r_mean'):.3f}; nearest-spelling baseline {med('r_spelling'):.3f}")
+    print(f"  targets: median r >= 0.6 and >= mean-curve baseline + 0.2 = {med('r_mean') + 0.2:.3f}")
+    return dict(words=rows, median_r=med("r"), mean_curve=med("r_mean"), nearest_spelling=med("r_spelling"))
+
+
+def tbc_distance(a, b):
+    d = a - b
+    d = d[m.REFERENCE_BANDS] - d[m.REFERENCE_BANDS].mean()
+    return float(np.sqrt(np.mean(d ** 2)))
+
+
+def reference_study(binary, tmp, clips, n_clips):
+    clips = sorted(Path(clips).glob("music*.wav"))[:n_clips]
+    if not clips:
+        print(f"reference matching: no music*.wav clips in {clips}")
+        return None
+    coloured = {}
+    for c in clips:
+        for name, eq in COLOURS.items():
+            path = f"{tmp}/{c.stem}-{name}.wav"
+            if eq is None:
+                fs, x = m.read_audio(c)
+                m.write_float_wav(path, fs, x)
+            else:
+                code, _, err = run(binary, "process", c, path, "--force", "--eq", ",".join(map(str, eq)),
+                                   "--output-gain-db", "-6")
+                assert code == 0, err
+            coloured[(c.stem, name)] = path
+    tbcs = {k: m.tbc(m.read_audio(p)[1], m.read_audio(p)[0]) for k, p in coloured.items()}
+    rows = []
+    for c_in, c_ref in itertools.product([c.stem for c in clips], repeat=2):
+        for e_in, e_ref in itertools.permutations(COLOURS, 2):
+            src, ref = coloured[(c_in, e_in)], coloured[(c_ref, e_ref)]
+            code, _, err = run(binary, "process", src, f"{tmp}/out.wav", "--force", "--reference", ref,
+                               "--intensity", "1")
+            assert code == 0, err
+            fs, y = m.read_audio(f"{tmp}/out.wav")
+            before = tbc_distance(tbcs[(c_in, e_in)], tbcs[(c_ref, e_ref)])
+            after = tbc_distance(m.tbc(y, fs), tbcs[(c_ref, e_ref)])
+            rows.append(dict(input=f"{c_in}/{e_in}", reference=f"{c_ref}/{e_ref}", same_clip=c_in == c_ref,
+                             before_db=before, after_db=after))
+    for label, sel in (("same recording", [r for r in rows if r["same_clip"]]),
+                       ("other recording", [r for r in rows if not r["same_clip"]])):
+        if not sel:
+            continue
+        halved = np.mean([r["after_db"] <= 0.5 * r["before_db"] for r in sel])
+        better = np.mean([r["after_db"] < r["before_db"] for r in sel])
+        print(f"reference matching, {label} as reference ({len(sel)} pairs): TBC distance to the reference "
+              f"median {np.median([r['before_db'] for r in sel]):.2f} dB doing nothing -> "
+              f"{np.median([r['after_db'] for r in sel]):.2f} dB; halved on {halved:.0%}, reduced on {better:.0%} "
+              f"(target: halved on >= 90 %)")
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bin", default=os.environ.get("AEQ_BIN", str(ROOT / ".build" / "release" / "adaptive-eq")))
+    ap.add_argument("--clips", default=os.environ.get("AEQ_CLIPS", str(ROOT / "build" / "real" / "clips")))
+    ap.add_argument("--words", type=int, default=0, help="first N held-out words only (0 = all)")
+    ap.add_argument("--pairs-clips", type=int, default=3, help="music clips in the reference study")
+    ap.add_argument("--only", choices=("words", "reference"), help="one study only")
+    ap.add_argument("--json", type=Path, help="write the rows here")
+    a = ap.parse_args()
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        if a.only != "reference":
+            out["heldout"] = heldout_study(a.bin, tmp, a.words)
+        if a.only != "words":
+            out["reference"] = reference_study(a.bin, tmp, a.clips, a.pairs_clips)
+    if a.json:
+        a.json.write_text(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
