@@ -28,13 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import metrics as m  # noqa: E402
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "python"))
+from aeq import audio, tonal  # noqa: E402
 HELDOUT = ROOT / "data" / "audealize_heldout_words.json"
 AUDEALIZE = ROOT / "data" / "audealize_eq_words.json"
-MID = (m.BAND_CENTRES >= 40) & (m.BAND_CENTRES <= 12500)
+MID = (tonal.BAND_CENTRES >= 40) & (tonal.BAND_CENTRES <= 12500)
 SKIP_S = 3.0
 # Known colourations for the reference study: hand-set EQs of clearly different characters
 # (fixed here, so the study does not move with the model).
@@ -57,8 +56,8 @@ def term_curve(binary, pink_path, fs, t0, word, out):
     code, _, err = run(binary, "process", pink_path, out, "--force", "--term", word, "--intensity", "1")
     if code != 0:
         return None, err.strip()
-    _, y = m.read_audio(out)
-    return m.tbc(y[int(SKIP_S * fs):], fs) - t0, err.strip()
+    _, y = audio.read_audio(out)
+    return tonal.tbc(y[int(SKIP_S * fs):], fs) - t0, err.strip()
 
 
 def edit_distance(a, b):
@@ -83,14 +82,14 @@ def heldout_study(binary, tmp, limit):
     names = {w["word"] for w in held["words"]}
     learnt = learnt_words(binary)
     assert not names & set(learnt), "held-out words are in the model's term table"
-    crowd = lambda s: np.interp(np.log(m.BAND_CENTRES), np.log(centres), np.asarray(s, float))  # noqa: E731
+    crowd = lambda s: np.interp(np.log(tonal.BAND_CENTRES), np.log(centres), np.asarray(s, float))  # noqa: E731
     train = [w for w in json.loads(AUDEALIZE.read_text())["words"] if w["word"] not in names]
     mean_curve = np.mean([crowd(w["settings"]) - np.mean(crowd(w["settings"])) for w in train], axis=0)
     fs = 44100
-    pink = m.pink_noise(12.0, fs, seed=3)
+    pink = tonal.pink_noise(12.0, fs, seed=3)
     pink_path = f"{tmp}/pink.wav"
-    m.write_float_wav(pink_path, fs, pink[:, None] if pink.ndim == 1 else pink)
-    t0 = m.tbc((pink[:, None] if pink.ndim == 1 else pink)[int(SKIP_S * fs):], fs)
+    audio.write_float_wav(pink_path, fs, pink[:, None] if pink.ndim == 1 else pink)
+    t0 = tonal.tbc((pink[:, None] if pink.ndim == 1 else pink)[int(SKIP_S * fs):], fs)
     rows = []
     for w in words:
         c = crowd(w["settings"])
@@ -112,7 +111,7 @@ def heldout_study(binary, tmp, limit):
 
 def tbc_distance(a, b):
     d = a - b
-    d = d[m.REFERENCE_BANDS] - d[m.REFERENCE_BANDS].mean()
+    d = d[tonal.REFERENCE_BANDS] - d[tonal.REFERENCE_BANDS].mean()
     return float(np.sqrt(np.mean(d ** 2)))
 
 
@@ -126,14 +125,14 @@ def reference_study(binary, tmp, clips, n_clips):
         for name, eq in COLOURS.items():
             path = f"{tmp}/{c.stem}-{name}.wav"
             if eq is None:
-                fs, x = m.read_audio(c)
-                m.write_float_wav(path, fs, x)
+                fs, x = audio.read_audio(c)
+                audio.write_float_wav(path, fs, x)
             else:
                 code, _, err = run(binary, "process", c, path, "--force", "--eq", ",".join(map(str, eq)),
                                    "--output-gain-db", "-6")
                 assert code == 0, err
             coloured[(c.stem, name)] = path
-    tbcs = {k: m.tbc(m.read_audio(p)[1], m.read_audio(p)[0]) for k, p in coloured.items()}
+    tbcs = {k: tonal.tbc(audio.read_audio(p)[1], audio.read_audio(p)[0]) for k, p in coloured.items()}
     rows = []
     for c_in, c_ref in itertools.product([c.stem for c in clips], repeat=2):
         for e_in, e_ref in itertools.permutations(COLOURS, 2):
@@ -141,9 +140,9 @@ def reference_study(binary, tmp, clips, n_clips):
             code, _, err = run(binary, "process", src, f"{tmp}/out.wav", "--force", "--reference", ref,
                                "--intensity", "1")
             assert code == 0, err
-            fs, y = m.read_audio(f"{tmp}/out.wav")
+            fs, y = audio.read_audio(f"{tmp}/out.wav")
             before = tbc_distance(tbcs[(c_in, e_in)], tbcs[(c_ref, e_ref)])
-            after = tbc_distance(m.tbc(y, fs), tbcs[(c_ref, e_ref)])
+            after = tbc_distance(tonal.tbc(y, fs), tbcs[(c_ref, e_ref)])
             rows.append(dict(input=f"{c_in}/{e_in}", reference=f"{c_ref}/{e_ref}", same_clip=c_in == c_ref,
                              before_db=before, after_db=after))
     for label, sel in (("same recording", [r for r in rows if r["same_clip"]]),

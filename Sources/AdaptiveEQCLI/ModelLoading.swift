@@ -38,7 +38,7 @@ extension AdaptiveEQModel {
 /// The bundled open vocabulary (every English word), or nil when it is not shipped or was
 /// built for another model (its latents only mean something to the decoder it was built with:
 /// its learnt rows must be `model`'s term table).
-func loadVocabulary(for model: AdaptiveEQModel) throws -> OpenVocabulary? {
+func loadOpenVocabulary(for model: AdaptiveEQModel) throws -> OpenVocabulary? {
     guard let path = BundledResources.vocabularyPath else { return nil }
     let vocabulary: OpenVocabulary
     do { vocabulary = try OpenVocabulary(path: path) } catch { throw CLIError("vocabulary '\(path)': \(error.description)") }

@@ -1,5 +1,6 @@
 import AdaptiveEQ
 import AudioFile
+import EQDSP
 import EQInference
 
 /// The colouration of a reference recording: the encoder's `z_audio` averaged over every
@@ -7,10 +8,10 @@ import EQInference
 /// nothing else is computed differently). "Make it sound like this" uses it as the target.
 func referenceColouration(path: String, model: AdaptiveEQModel) throws -> [Float] {
     let reader = try AudioFileReader(path: path)
-    let channels = reader.channelCount
+    let channels = reader.channelCount, chunk = 4096, block = 512
     var engine = StreamingAdaptiveEQ(model: model, target: AdaptiveTarget(term: 0, intensity: 0))
-    engine.prepare(sampleRateHz: Double(reader.sampleRate), channelCount: channels)
-    let chunk = 4096, block = 512
+    engine.prepare(ProcessSpec(sampleRateHz: Double(reader.sampleRate), maximumBlockFrames: block, channelCount: channels))
+
     let interleaved = UnsafeMutablePointer<Float>.allocate(capacity: chunk * channels)
     let planar = UnsafeMutablePointer<Float>.allocate(capacity: chunk * channels)
     let pointers = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: channels)

@@ -36,3 +36,33 @@ def test_model_holds_no_heldout_word():
     names = set(json.loads(meta["terms"]))
     assert not names & data.heldout_words()
     assert {"warm", "bright", "airy"} <= names
+
+
+VOCAB = MODEL.parent / "AdaptiveEQVocabulary.safetensors"
+
+
+def _vocab():
+    raw = VOCAB.read_bytes()
+    n = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8:8 + n])
+    return raw, header, header.pop("__metadata__")
+
+
+def test_vocabulary_table_fits_and_matches_the_model():
+    raw, header, meta = _vocab()
+    assert len(raw) <= 8_000_000
+    words = meta["words"].split("\n")
+    learnt = int(meta["learnt"])
+    _, mmeta, _ = reference.read_safetensors(MODEL)
+    assert words[:learnt] == json.loads(mmeta["terms"])
+    assert len(set(words)) == len(words) > 50_000
+    assert header["vocab.z"]["dtype"] == "F16" and header["vocab.z"]["shape"] == [len(words), 32]
+
+
+def test_heldout_words_are_only_inferred():
+    _, _, meta = _vocab()
+    words = meta["words"].split("\n")
+    learnt = set(words[:int(meta["learnt"])])
+    held = data.heldout_words()
+    assert not held & learnt
+    assert held <= set(words)
