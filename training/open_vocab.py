@@ -175,6 +175,34 @@ def latents(lw, target_curves, steps=200, chunk=8192, free_level=True):
     return np.concatenate(out), np.concatenate(err)
 
 
+def grid_latents(lw, mapping, E, points=41, check=2000):
+    """Latents of inferred words: every predicted curve lies in the plane spanned by the
+    mapping's two components, so latents are fitted on a points x points grid of that plane
+    and interpolated bilinearly (COMPONENTS must be 2). Prints how well the interpolated
+    latents decode to their curves on `check` words."""
+    assert COMPONENTS == 2
+    c = mapping.shrink * (E @ mapping.proj)
+    lo, hi = c.min(0), c.max(0)
+    axes = [np.linspace(lo[k], hi[k], points) for k in range(2)]
+    g = np.array([[a, b] for a in axes[0] for b in axes[1]])
+    zg, err = latents(lw, mapping.mean + g @ mapping.basis)
+    print(f"grid of {len(g)} curves: response fit median {np.median(err):.2f} dB rms, max {err.max():.2f}")
+    zg = zg.reshape(points, points, -1)
+    f = [(c[:, k] - lo[k]) / (hi[k] - lo[k]) * (points - 1) for k in range(2)]
+    i = [np.clip(np.floor(fk).astype(int), 0, points - 2) for fk in f]
+    t = [(f[k] - i[k])[:, None] for k in range(2)]
+    z = ((1 - t[0]) * (1 - t[1]) * zg[i[0], i[1]] + t[0] * (1 - t[1]) * zg[i[0] + 1, i[1]]
+         + (1 - t[0]) * t[1] * zg[i[0], i[1] + 1] + t[0] * t[1] * zg[i[0] + 1, i[1] + 1])
+    from . import reference
+    sel = np.random.default_rng(0).choice(len(E), min(check, len(E)), replace=False)
+    want = level_free(mapping.curves(E[sel]))
+    got = level_free(dsp.response_db(np.array([reference.decoder(lw["tensors"], zz) for zz in z[sel]]), dsp.GRID))
+    rms = np.sqrt((((got - want) ** 2) * dsp.GRID_W).sum(1) / dsp.GRID_W.sum())
+    print(f"{len(E)} inferred words: interpolated latents decode to their curves within median "
+          f"{np.median(rms):.2f} dB rms (max {rms.max():.2f}) on {len(sel)} words")
+    return z
+
+
 def nearest_learnt(E, El, k=NEAREST):
     """Indices of the k learnt words closest in embedding, and the closest cosine."""
     idx, sim = [], []
@@ -199,8 +227,7 @@ def build(threads=2):
     learnt = set(names)
     inferred = [w for w in words if w not in learnt]
     Ei = E[[row[w] for w in inferred]]
-    zi, err = latents(lw, mapping.curves(Ei))
-    print(f"{len(inferred)} inferred words: response fit median {np.median(err):.2f} dB rms, max {err.max():.2f}")
+    zi = grid_latents(lw, mapping, Ei)
     order = list(names) + inferred
     Eall = np.concatenate([El, Ei])
     near, sim = nearest_learnt(Eall, El)
