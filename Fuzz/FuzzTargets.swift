@@ -11,7 +11,9 @@ import Glibc
 //   model       safetensors header, JSON, tensor table → AdaptiveEQModel
 //   json        the JSON parser alone
 //   automation  CSV/JSON automation files → host controls
-//   vocabulary  word look-up and "did you mean" suggestions, static term table parsing
+//   vocabulary  the word look-up every front end uses (phrases, learnt and open vocabulary,
+//               "did you mean" suggestions, from the shipped model and vocabulary table),
+//               the host vocabulary's look-up, static term table parsing
 //   audio       the audio-file reader path (bytes written to a file, read as the CLI reads)
 // A crash, a sanitizer report or a broken invariant (trap) is a finding.
 
@@ -24,6 +26,14 @@ private let words: HostVocabulary = {
     let tsv = "warm\t5\t3\t3\t100\t0\t300\t1\t0\t1000\t1\t0\t3000\t1\t-3\t8000\n"
         + "bright\t5\t3\t-3\t100\t0\t300\t1\t0\t1000\t1\t0\t3000\t1\t3\t8000\n"
     return HostVocabulary(staticTerms: try! StaticTermTable(tsv: tsv))
+}()
+
+/// The shipped model's term table and open vocabulary (scripts/fuzz.sh runs from the repo
+/// root), as `adaptive-eq process --term` looks words up.
+private let shipped: (terms: TermTable, open: OpenVocabulary) = {
+    let folder = "Sources/AdaptiveEQResources/Resources/"
+    let model = try! AdaptiveEQModel(path: folder + "AdaptiveEQModel.safetensors")
+    return (model.terms, try! OpenVocabulary(path: folder + "AdaptiveEQVocabulary.safetensors"))
 }()
 
 private let audioPath: String = "/tmp/aeq-fuzz-audio-\(getpid()).wav"
@@ -72,6 +82,17 @@ private func fuzzAutomation(_ bytes: [UInt8]) {
 
 private func fuzzVocabulary(_ bytes: [UInt8]) {
     let text = String(decoding: bytes, as: UTF8.self)
+    // Any text: an answer with a finite latent of the model's size and a sane intensity
+    // factor, or an error with at most 3 suggestions, each a word of the vocabulary.
+    do {
+        let answer = try lookUpWord(text, terms: shipped.terms, vocabulary: shipped.open)
+        precondition(answer.latent.count == shipped.terms.latentCount && answer.latent.allSatisfy(\.isFinite))
+        precondition(answer.intensityScale > 0 && answer.intensityScale.isFinite && !answer.provenance.isEmpty)
+        precondition(shipped.open.row(of: answer.word) != nil || shipped.terms.index(of: answer.word) != nil)
+    } catch {
+        precondition(error.suggestions.count <= 3 && error.suggestions.allSatisfy { shipped.open.row(of: $0) != nil })
+        precondition(!error.description.isEmpty)
+    }
     if let i = words.index(of: text) { precondition(i < words.words.count) }
     precondition(words.suggestions(for: text).count <= 3)
     _ = try? StaticTermTable(tsv: text)

@@ -67,26 +67,45 @@ public struct StaticTermTable: Sendable {
 }
 
 /// Words of `vocabulary` closest to `word` by edit distance (ties keep vocabulary order).
+/// Once `limit` words are found, a candidate is dropped as soon as it cannot beat the worst
+/// of them (length difference, or a row of the distance table already past it), so a long
+/// vocabulary stays quick.
 public func nearestWords(to word: String, in vocabulary: [String], limit: Int) -> [String] {
+    guard limit > 0 else { return [] }
     let key = Array(word.lowercased().trimmingSpaces.unicodeScalars)
-    let scored = vocabulary.map { ($0, editDistance(key, Array($0.unicodeScalars))) }
-    return scored.sorted { $0.1 < $1.1 }.prefix(limit).map(\.0)
+    var best: [(word: String, distance: Int)] = []
+    var previous = [Int](repeating: 0, count: key.count + 1), row = previous
+    for candidate in vocabulary {
+        let bound = best.count == limit ? best[limit - 1].distance : Int.max
+        guard let d = editDistance(key, candidate.unicodeScalars, below: bound, &previous, &row) else { continue }
+        let at = best.firstIndex { $0.distance > d } ?? best.count
+        best.insert((candidate, d), at: at)
+        if best.count > limit { best.removeLast() }
+    }
+    return best.map(\.word)
 }
 
-/// Levenshtein distance between two scalar sequences.
-func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    var row = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        row[0] = i
-        for j in 1...b.count {
-            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+/// Levenshtein distance between `a` and `b`, or nil when it is `bound` or more (then the
+/// work stops early). `previous` and `row` are scratch rows of `a.count + 1` entries.
+func editDistance(_ a: [Unicode.Scalar], _ b: String.UnicodeScalarView, below bound: Int,
+                  _ previous: inout [Int], _ row: inout [Int]) -> Int? {
+    if bound < Int.max, abs(b.count - a.count) >= bound { return nil }  // at least the length difference
+    for i in 0...a.count { previous[i] = i }
+    var length = 0
+    for scalar in b {
+        length += 1
+        row[0] = length
+        var smallest = length
+        if !a.isEmpty {
+            for i in 1...a.count {
+                row[i] = min(previous[i] + 1, row[i - 1] + 1, previous[i - 1] + (a[i - 1] == scalar ? 0 : 1))
+                smallest = min(smallest, row[i])
+            }
         }
+        if smallest >= bound { return nil }  // every later row is at least this
         swap(&previous, &row)
     }
-    return previous[b.count]
+    return previous[a.count] < bound ? previous[a.count] : nil
 }
 
 extension StringProtocol {

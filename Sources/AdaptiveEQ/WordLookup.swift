@@ -86,6 +86,9 @@ public struct WordLookupError: Error, CustomStringConvertible, Sendable {
 /// derived form; then the open vocabulary; otherwise an error with suggestions.
 public func lookUpWord(_ phrase: String, terms: TermTable, vocabulary: OpenVocabulary?) throws(WordLookupError) -> WordAnswer {
     let trimmed = String(phrase.trimmingSpaces)
+    guard trimmed.unicodeScalars.count <= WordPhrase.maximumLength else {
+        throw WordLookupError(phrase: String(trimmed.prefix(WordPhrase.maximumLength)) + "…", suggestions: [], notAPhrase: true)
+    }
     guard let parsed = WordPhrase(trimmed) else {
         throw WordLookupError(phrase: trimmed, suggestions: suggestions(trimmed, terms, vocabulary), notAPhrase: true)
     }

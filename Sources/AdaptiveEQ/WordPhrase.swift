@@ -22,6 +22,9 @@ public struct WordPhrase: Equatable, Sendable {
         (["somewhat"], 0.5), (["very"], 1.5), (["really"], 1.5), (["much"], 1.5), (["extremely"], 1.5),
     ]
     static let towards: Set<String> = ["more"]
+    /// Longest phrase looked up, in Unicode scalars ("a little less spine-tingling" is 28);
+    /// longer text is refused without a search for suggestions.
+    public static let maximumLength = 64
     static let awayWords: Set<String> = ["less", "not", "no", "without"]
 
     /// Parses `text`; nil when no single word remains after the modifiers.

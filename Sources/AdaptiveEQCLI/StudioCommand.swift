@@ -10,8 +10,8 @@ struct StudioCommand: ParsableCommand {
         commandName: "studio",
         abstract: "Serve the studio: a local web page to hear, compare and see the equaliser.",
         discussion: """
-            Opens on FILE (or the bundled demo clip). In the page: pick a word and an
-            intensity, play, switch A (original) / B (processed) at the same position,
+            Opens on FILE (or the bundled demo clip). In the page: pick a word (or type any
+            word or phrase, or use a track as the reference) and an intensity, play, switch A (original) / B (processed) at the same position,
             export the processed file, drop in your own file, and run a blind listening
             test whose answers are appended to RESULTS/blind-test.jsonl.
             Binds to 127.0.0.1 unless --host says otherwise.
@@ -65,7 +65,11 @@ struct StudioCommand: ParsableCommand {
                                            maximumSamples: configuration.maximumSamples)
         } catch { throw CLIError("'\(path)': \(error.description)") }
         let state: StudioState
-        do { state = try StudioState(configuration: configuration, vocabulary: vocabulary, staticTerms: table, openingTrack: track) }
+        let open = try loaded.flatMap { try loadOpenVocabulary(for: $0) }
+        do {
+            state = try StudioState(configuration: configuration, vocabulary: vocabulary, staticTerms: table,
+                                    openVocabulary: open, openingTrack: track)
+        }
         catch { throw CLIError(error.description) }
         if !["127.0.0.1", "::1", "localhost"].contains(host) {
             FileHandle.standardError.write("adaptive-eq: warning: serving on \(host): other machines can reach the studio\n".data(using: .utf8)!)

@@ -45,8 +45,12 @@ public final class StudioPlayer: @unchecked Sendable {
     /// When the player last rendered (for dropping players of closed tabs).
     public private(set) var lastUse = ContinuousClock.now
 
+    /// Words the player can address (the vocabulary it was made with).
+    public let wordCount: Int
+
     public init(vocabulary: HostVocabulary, map: LatentMap?) {
         equaliser = HostEqualiser(vocabulary: vocabulary)
+        wordCount = vocabulary.words.count
         self.map = map
         latent = [Float](repeating: 0, count: map?.latentCount ?? 1)
         buffer = .allocate(capacity: Self.maximumChunkFrames * 8)

@@ -43,6 +43,15 @@ public enum StudioServer {
                 return json(trackInfo(track), status: .created)
             }
         }
+        router.get("/api/word") { request, _ in
+            respond {
+                guard let text = request.uri.queryParameters["text"].map(String.init) else { throw StudioError.badRequest("text: missing") }
+                return json(["index": try state.wordIndex(text), "words": state.wordRows])
+            }
+        }
+        router.post("/api/reference") { request, _ in
+            respond { json(["index": try state.addReference(track: track(request, state).id), "words": state.wordRows]) }
+        }
         router.get("/api/chunk") { request, _ in respond { try chunk(request, state) } }
         router.get("/api/export") { request, _ in respond { try export(request, state) } }
         router.post("/api/blind") { request, _ in
@@ -70,14 +79,8 @@ public enum StudioServer {
     // MARK: - handlers
 
     static func info(_ state: StudioState) -> [String: Any] {
-        let words: [[String: Any]] = state.vocabulary.words.enumerated().map { i, word in
-            var row = state.support[i]
-            row["word"] = word
-            if let p = state.map?.wordPositions[i] { row["x"] = Double(p.x); row["y"] = Double(p.y) }
-            return row
-        }
         return [
-            "words": words, "controls": StudioControls.table, "tracks": state.trackList.map(trackInfo),
+            "words": state.wordRows, "openVocabulary": state.openVocabulary != nil, "controls": StudioControls.table, "tracks": state.trackList.map(trackInfo),
             "adaptive": state.vocabulary.model != nil, "latencySamples": state.measuredLatencySamples,
             "maximumUploadBytes": state.configuration.maximumUploadBytes,
             "blockFrames": StudioPlayer.blockFrames, "maximumChunkFrames": StudioPlayer.maximumChunkFrames,
@@ -100,9 +103,16 @@ public enum StudioServer {
         return track
     }
 
+    /// The controls of a request. A word not listed yet (any word or phrase) is looked up and
+    /// added first; a phrase's intensity factor ("a bit", "very") scales the intensity.
     static func controls(_ request: Request, _ state: StudioState) throws(StudioError) -> HostControls {
         let query = request.uri.queryParameters
-        return try StudioControls.parse({ query[$0[...]].map(String.init) }, words: state.vocabulary.words)
+        for symbol in [ControlParameter.term.symbol, ControlParameter.secondTerm.symbol] {
+            if let text = query[symbol[...]].map(String.init), Int(text) == nil { _ = try state.wordIndex(text) }
+        }
+        var controls = try StudioControls.parse({ query[$0[...]].map(String.init) }, words: state.vocabulary.words)
+        controls.intensity = min(max(controls.intensity * state.intensityScale(at: controls.term), 0), 1)
+        return controls
     }
 
     static func integer(_ request: Request, _ name: String, in range: ClosedRange<Int>) throws(StudioError) -> Int {

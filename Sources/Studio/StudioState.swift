@@ -27,35 +27,47 @@ public struct StudioConfiguration: Sendable {
 /// Thread-safe; each player serialises its own renders.
 public final class StudioState: @unchecked Sendable {
     public let configuration: StudioConfiguration
-    public let vocabulary: HostVocabulary
     public let map: LatentMap?
     public let blindTest: BlindTestLog
-    /// Support of each word (JSON-ready), in vocabulary order.
-    let support: [[String: Any]]
+    /// Every English word beyond the learnt ones (docs/VOCABULARY.md); nil: learnt words only.
+    let openVocabulary: OpenVocabulary?
+    let staticTerms: StaticTermTable?
+    /// Rows added while serving (a word or phrase typed into the page, a reference track)
+    /// at most; beyond, new words are refused until the studio restarts.
+    public static let maximumAddedRows = 256
     /// Samples before the equaliser's first response to an impulse (measured at start-up).
     public let measuredLatencySamples: Int
     /// Server-named folder for uploads and exports, removed with the state.
     public let temporaryFolder: String
 
-    private let lock = NSLock()
+    let lock = NSLock()
     private var tracks: [StudioTrack] = []
     private var players: [String: StudioPlayer] = [:]
+    var words: WordRows
+
+    /// The words the page offers: the learnt vocabulary, then any added rows.
+    public var vocabulary: HostVocabulary {
+        lock.lock()
+        defer { lock.unlock() }
+        return words.vocabulary
+    }
+
+    /// The words with their support and map position (JSON-ready), in vocabulary order.
+    var wordRows: [[String: Any]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return words.rows
+    }
 
     public init(configuration: StudioConfiguration, vocabulary: HostVocabulary, staticTerms: StaticTermTable?,
-                openingTrack: StudioTrack) throws(StudioError) {
+                openVocabulary: OpenVocabulary? = nil, openingTrack: StudioTrack) throws(StudioError) {
         self.configuration = configuration
-        self.vocabulary = vocabulary
-        map = vocabulary.model.map { LatentMap(terms: $0.terms) }
+        let map = vocabulary.model.map { LatentMap(terms: $0.terms) }
+        self.map = map
+        self.staticTerms = staticTerms
+        self.openVocabulary = vocabulary.model == nil ? nil : openVocabulary
         blindTest = BlindTestLog(folder: configuration.resultsFolder)
-        support = vocabulary.words.indices.map { i in
-            if let model = vocabulary.model {
-                let s = model.terms.supportCounts(at: i)
-                return ["safeRows": Int(s.safeRows), "audealizeContributors": Int(s.audealizeContributors),
-                        "audealizeAgreement": Double(s.audealizeAgreement)]
-            }
-            let term = staticTerms?.term(vocabulary.words[i])
-            return ["safeRows": term?.rowCount ?? 0, "audealizeContributors": 0, "audealizeAgreement": 0.0]
-        }
+        words = WordRows(vocabulary: vocabulary, staticTerms: staticTerms, map: map)
         measuredLatencySamples = Self.measureLatency(vocabulary.settings)
         var template = Array((NSTemporaryDirectory() + "/adaptive-eq-studio-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else { throw .server("cannot create a temporary folder") }
@@ -99,14 +111,15 @@ public final class StudioState: @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
-        if let p = players[id] { return p }
+        // A player made before words were added cannot address them: it starts afresh.
+        if let p = players[id], p.wordCount == words.vocabulary.words.count { return p }
         let now = ContinuousClock.now
         players = players.filter { now - $0.value.lastUse < .seconds(configuration.playerIdleSeconds) }
         if players.count >= configuration.maximumPlayers,
            let oldest = players.min(by: { $0.value.lastUse < $1.value.lastUse }) {
             players[oldest.key] = nil
         }
-        let p = StudioPlayer(vocabulary: vocabulary, map: map)
+        let p = StudioPlayer(vocabulary: words.vocabulary, map: map)
         players[id] = p
         return p
     }

@@ -16,6 +16,9 @@ let studioVocabulary: (HostVocabulary, StaticTermTable) = {
     return (HostVocabulary(staticTerms: table, model: model), table)
 }()
 
+/// The bundled open vocabulary (every English word), loaded once.
+let studioOpenVocabulary = try! OpenVocabulary(path: BundledResources.vocabularyPath!)
+
 /// Two seconds of seeded stereo noise at 44.1 kHz, in a float WAV's format so exports are exact.
 func noiseTrack(id: String = "opening", seconds: Double = 2, seed: UInt64 = 7) -> StudioTrack {
     var rng = SeededGenerator(seed: seed)
@@ -34,7 +37,8 @@ func makeStudio(_ change: (inout StudioConfiguration) -> Void = { _ in }) throws
     configuration.resultsFolder = results
     change(&configuration)
     let state = try StudioState(configuration: configuration, vocabulary: studioVocabulary.0,
-                                staticTerms: studioVocabulary.1, openingTrack: noiseTrack())
+                                staticTerms: studioVocabulary.1, openVocabulary: studioOpenVocabulary,
+                                openingTrack: noiseTrack())
     return (state, results)
 }
 

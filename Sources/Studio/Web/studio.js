@@ -104,11 +104,34 @@ function fillWordList() {
   list.innerHTML = "";
   studio.words.forEach((w, i) => {
     if (filter && !w.word.includes(filter)) return;
-    const support = w.safeRows + " · " + (w.audealizeContributors || 0);
+    const support = w.source === "learnt" || !w.source ? w.safeRows + " · " + (w.audealizeContributors || 0) : w.source;
     const o = new Option(w.word + "   (" + support + ")", String(i));
     o.selected = i === studio.values.term;
     list.appendChild(o);
   });
+}
+
+// Any word or phrase (Enter in the search box), or the current track as a reference: the
+// server looks it up as `adaptive-eq process --term` does and adds it to the list.
+async function addWord(url, options) {
+  try {
+    const r = await fetchJSON(url, options);
+    studio.words = r.words;
+    setValue("term", r.index);
+    $("word-search").value = "";
+    fillWordList();
+    const w = studio.words[r.index];
+    message(w.provenance ? w.word + ": " + w.provenance : w.word + ": learnt word", true);
+  } catch (e) { message(e.message); }
+}
+
+function searchKey(e) {
+  if (e.key !== "Enter") return;
+  const text = $("word-search").value.trim();
+  if (!text) return;
+  const known = studio.words.findIndex((w) => w.word === text.toLowerCase());
+  if (known >= 0) { setValue("term", known); fillWordList(); return; }
+  addWord("/api/word?text=" + encodeURIComponent(text));
 }
 
 // ---- tracks, upload, export ---------------------------------------------------------------
@@ -357,6 +380,9 @@ async function start() {
   fillWordList();
   showTracks(studio.info.tracks);
   $("word-search").oninput = fillWordList;
+  $("word-search").onkeydown = searchKey;
+  $("reference").onclick = () => addWord("/api/reference?track=" + encodeURIComponent(studio.track.id), { method: "POST" });
+  $("reference").disabled = !studio.info.adaptive;
   $("word").onchange = () => setValue("term", Number($("word").value));
   $("track").onchange = () => selectTrack($("track").value);
   $("file").onchange = () => { if ($("file").files[0]) upload($("file").files[0]); };

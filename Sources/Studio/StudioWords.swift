@@ -1,0 +1,126 @@
+import AdaptiveEQ
+import EQInference
+
+/// The studio's word list: the learnt vocabulary, then the rows added while serving (any
+/// word or phrase typed into the page, looked up exactly as `adaptive-eq process --term`
+/// does, and reference tracks), each with what the page shows about it.
+struct WordRows {
+    private(set) var vocabulary: HostVocabulary
+    /// JSON-ready: word, support, source ("learnt", "inferred", "reference"), provenance,
+    /// map position.
+    private(set) var rows: [[String: Any]]
+    /// Intensity factor of each row (a phrase's "a bit" / "very"; 1 otherwise).
+    private(set) var intensityScales: [Float]
+    /// The term table the look-up runs against (the learnt words, before any row was added).
+    let learnt: TermTable?
+    var added: Int { rows.count - (learnt?.count ?? vocabulary.words.count) }
+
+    init(vocabulary: HostVocabulary, staticTerms: StaticTermTable?, map: LatentMap?) {
+        self.vocabulary = vocabulary
+        learnt = vocabulary.model?.terms
+        rows = vocabulary.words.indices.map { i in
+            var row: [String: Any]
+            if let model = vocabulary.model {
+                let s = model.terms.supportCounts(at: i)
+                row = ["safeRows": Int(s.safeRows), "audealizeContributors": Int(s.audealizeContributors),
+                       "audealizeAgreement": Double(s.audealizeAgreement)]
+            } else {
+                let term = staticTerms?.term(vocabulary.words[i])
+                row = ["safeRows": term?.rowCount ?? 0, "audealizeContributors": 0, "audealizeAgreement": 0.0]
+            }
+            row["word"] = vocabulary.words[i]
+            row["source"] = "learnt"
+            if let p = map?.wordPositions[i] { row["x"] = Double(p.x); row["y"] = Double(p.y) }
+            return row
+        }
+        intensityScales = [Float](repeating: 1, count: rows.count)
+    }
+
+    /// Appends `name` → `latent` (the vocabulary must carry a model) and returns its index.
+    mutating func append(_ name: String, latent: [Float], intensityScale: Float, source: String, provenance: String,
+                         staticTerms: StaticTermTable, map: LatentMap?) -> Int {
+        let model = vocabulary.model!.appendingTerm(name, latent: latent)
+        vocabulary = HostVocabulary(staticTerms: staticTerms, model: model)
+        var row: [String: Any] = ["word": vocabulary.words[rows.count], "safeRows": 0, "audealizeContributors": 0,
+                                  "audealizeAgreement": 0.0, "source": source, "provenance": provenance]
+        if let map {
+            let p = latent.withUnsafeBufferPointer { map.position(of: $0.baseAddress!) }
+            (row["x"], row["y"]) = (Double(p.x), Double(p.y))
+        }
+        rows.append(row)
+        intensityScales.append(intensityScale)
+        return rows.count - 1
+    }
+}
+
+extension StudioState {
+    /// Index of `text` among the words: a word already listed, else any English word or short
+    /// phrase through the look-up every front end uses (`lookUpWord`), added as a row. The
+    /// error is the look-up's one line (with suggestions).
+    public func wordIndex(_ text: String) throws(StudioError) -> Int {
+        let shown = String(text.prefix(WordPhrase.maximumLength))
+        lock.lock()
+        defer { lock.unlock() }
+        if let i = words.vocabulary.index(of: text) { return i }
+        guard let learnt = words.learnt, let staticTerms else {
+            throw .badRequest("term: unknown word '\(shown)' (the studio runs without the model: learnt words only)")
+        }
+        let answer: WordAnswer
+        do { answer = try lookUpWord(text, terms: learnt, vocabulary: openVocabulary) } catch {
+            throw .badRequest("term: \(error.description)")
+        }
+        if answer.isLearnt, !answer.away, answer.intensityScale == 1, let i = words.vocabulary.index(of: answer.word) {
+            return i  // "warmer" is "warm"
+        }
+        guard words.added < Self.maximumAddedRows else {
+            throw .badRequest("term: \(Self.maximumAddedRows) words were added in this session already; restart the studio for more")
+        }
+        return words.append(HostVocabulary.normalise(answer.phrase), latent: answer.latent,
+                            intensityScale: answer.intensityScale, source: answer.isLearnt ? "learnt" : "inferred",
+                            provenance: answer.provenance, staticTerms: staticTerms, map: map)
+    }
+
+    /// Adds the colouration of track `id` (`ColourationMeter` over the whole track) as a word,
+    /// "reference: NAME", and returns its index: "make it sound like this track".
+    public func addReference(track id: String) throws(StudioError) -> Int {
+        guard let track = track(id) else { throw .notFound("track: no such track (it may have been replaced by newer uploads)") }
+        guard let model = vocabulary.model, let staticTerms else {
+            throw .badRequest("reference: needs the adaptive model")
+        }
+        let name = HostVocabulary.normalise("reference: " + track.name)
+        if let i = vocabulary.index(of: name) { return i }
+        let channels = track.channelCount, chunk = 4096
+        var meter = ColourationMeter(model: model, sampleRateHz: Double(track.sampleRateHz), channelCount: channels)
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk * channels)
+        let pointers = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: channels)
+        let scratch = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: channels)
+        defer { buffer.deallocate(); pointers.deallocate(); scratch.deallocate() }
+        for c in 0..<channels { pointers[c] = buffer + c * chunk }
+        var position = 0
+        while position < track.frameCount {
+            let n = min(chunk, track.frameCount - position)
+            for c in 0..<channels {
+                track.channels[c].withUnsafeBufferPointer { pointers[c].update(from: $0.baseAddress! + position, count: n) }
+            }
+            meter.add(pointers, channelCount: channels, frameCount: n, scratch: scratch)
+            position += n
+        }
+        guard let latent = meter.meanLatent else { throw .badRequest("reference: the track is too short to analyse (needs about 0.1 s)") }
+        lock.lock()
+        defer { lock.unlock() }
+        if let i = words.vocabulary.index(of: name) { return i }
+        guard words.added < Self.maximumAddedRows else {
+            throw .badRequest("reference: \(Self.maximumAddedRows) words were added in this session already; restart the studio for more")
+        }
+        return words.append(name, latent: latent, intensityScale: 1, source: "reference",
+                            provenance: "the colouration of '\(track.name)' (encoder latent averaged over the track)",
+                            staticTerms: staticTerms, map: map)
+    }
+
+    /// The intensity factor of the word at `index` (1 outside the list).
+    public func intensityScale(at index: Int) -> Float {
+        lock.lock()
+        defer { lock.unlock() }
+        return words.intensityScales.indices.contains(index) ? words.intensityScales[index] : 1
+    }
+}
