@@ -12,7 +12,12 @@
 #
 # Prints `server_xruns=N` (xruns logged by jackd), `recorder_overruns=N` and, for live, the
 # client's own report. Exit status: 0 done, 77 a needed program is missing, 1 failure.
-# Environment: AEQ_JACK_RATE (48000), AEQ_JACK_PERIOD (2048).
+# Environment: AEQ_JACK_RATE (48000), AEQ_JACK_PERIOD (2048), and for live:
+#   AEQ_JACK_RESTART=1   once the host is up, kill jackd (SIGKILL) and start it again; if the
+#                        host exits instead of reconnecting, print `host_status=N` and its
+#                        output and stop there (exit 0); otherwise record as usual.
+#   AEQ_LIVE_COMMANDS=F  the host reads stdin; 1 s into the recording the lines of F are
+#                        written to it one per millisecond (prints `commands_sent=N seconds=S`).
 set -uo pipefail
 
 mode="${1:-}"; out="${2:-}"; seconds="${3:-6}"
@@ -58,13 +63,12 @@ wait_for_port() {  # PORT TIMEOUT_TENTHS
   return 1
 }
 
-jackd -n "$server" -d dummy -r "$rate" -p "$period" >"$work/jackd.log" 2>&1 &
-pids+=($!)
-jack_wait -w -t 10 >/dev/null 2>&1 || { echo "error: jackd did not start" >&2; cat "$work/jackd.log" >&2; exit 1; }
-
-jack_simple_client >"$work/source.log" 2>&1 &
-pids+=($!)
-wait_for_port jack_simple_client:output2 100 || exit 1
+start_server() {
+  jackd -n "$server" -d dummy -r "$rate" -p "$period" >"$work/jackd.log" 2>&1 &
+  pids[0]=$!
+  jack_wait -w -t 10 >/dev/null 2>&1 || { echo "error: jackd did not start" >&2; cat "$work/jackd.log" >&2; exit 1; }
+}
+start_server
 
 # The host's stdin is a FIFO this script holds open (silent until the end, then EOF).
 mkfifo "$work/stdin"
@@ -75,22 +79,55 @@ case "$mode" in
       jalv -x -n aeqhost "$@" urn:adaptive-eq:stereo <"$work/stdin" >"$work/host.log" 2>&1 &
     ;;
   live)
-    "$AEQ_BIN" live --name aeqhost --no-stdin "$@" <"$work/stdin" >"$work/host.log" 2>&1 &
+    stdin_flag=(--no-stdin); [ -n "${AEQ_LIVE_COMMANDS:-}" ] && stdin_flag=()
+    "$AEQ_BIN" live --name aeqhost "${stdin_flag[@]}" "$@" <"$work/stdin" >"$work/host.log" 2>&1 &
     ;;
 esac
 host=$!
 pids+=($host)
 exec 3>"$work/stdin"
 wait_for_port aeqhost:out_r 150 || { cat "$work/host.log" >&2; exit 1; }
+if [ "$mode" = live ] && [ -n "${AEQ_JACK_RESTART:-}" ]; then
+  kill -KILL "${pids[0]}"; wait "${pids[0]}" 2>/dev/null
+  sleep 1.5
+  if ! kill -0 "$host" 2>/dev/null; then
+    wait "$host"; echo "host_status=$?"; cat "$work/host.log"; exit 0
+  fi
+  start_server
+  wait_for_port aeqhost:out_r 100 || { cat "$work/host.log" >&2; exit 1; }
+fi
+
+jack_simple_client >"$work/source.log" 2>&1 &
+pids+=($!)
+wait_for_port jack_simple_client:output2 100 || exit 1
 jack_connect jack_simple_client:output1 aeqhost:in_l || exit 1
 jack_connect jack_simple_client:output2 aeqhost:in_r || exit 1
 sleep 0.5
 
 rm -f "$out"
+pacer=
+if [ "$mode" = live ] && [ -n "${AEQ_LIVE_COMMANDS:-}" ]; then
+  # One line per millisecond on an absolute schedule (a late line does not delay the rest).
+  python3 - "$AEQ_LIVE_COMMANDS" >&3 2>"$work/pacer.log" <<'PY' &
+import sys, time
+lines = open(sys.argv[1]).read().splitlines()
+time.sleep(1.0)
+start = time.monotonic()
+for i, line in enumerate(lines):
+    delay = start + i * 0.001 - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+print(f"commands_sent={len(lines)} seconds={time.monotonic() - start:.3f}", file=sys.stderr)
+PY
+  pacer=$!
+fi
 timeout $((seconds + 20)) jack_rec -f "$out" -d "$seconds" -b 32 \
   jack_simple_client:output1 jack_simple_client:output2 aeqhost:out_l aeqhost:out_r \
   >"$work/rec.log" 2>&1
 rec_status=$?
+if [ -n "$pacer" ]; then wait "$pacer"; cat "$work/pacer.log"; fi
 
 exec 3>&-
 stop "$host"

@@ -20,7 +20,9 @@ struct LiveCommand: ParsableCommand {
               status             help                quit
             Stops on quit, end of input (unless --duration is given), Ctrl-C or
             SIGTERM, then prints a report: callbacks, xruns, time spent in the audio
-            callback and the JACK DSP load.
+            callback, the JACK DSP load and how often it reconnected. When the JACK
+            server goes away the client waits for it and joins it again with the same
+            controls (with --no-reconnect it exits with status 1 instead).
 
             Examples:
               adaptive-eq live --term warm --intensity 0.7 --connect
@@ -84,6 +86,10 @@ struct LiveCommand: ParsableCommand {
     @Flag(help: "Print only errors and the final report.")
     var quiet = false
 
+    @Flag(name: .customLong("no-reconnect"),
+          help: "Exit with status 1 when the JACK server goes away (default: wait for it and reconnect).")
+    var noReconnect = false
+
     func validate() throws {
         for (parameter, value) in [(ControlParameter.intensity, intensity), (.blend, blend),
                                    (.smoothingTime, smoothingMilliseconds), (.outputGain, outputGainDecibels),
@@ -124,9 +130,11 @@ struct LiveCommand: ParsableCommand {
         options.readCommands = !noStdin
         options.controls = controls
         options.quiet = quiet
+        options.reconnect = !noReconnect
         guard #available(macOS 15.0, *) else { throw CLIError("live mode needs macOS 15 or later") }
         let report: LiveReport
         do { report = try runLiveSession(options, vocabulary: vocabulary) } catch { throw CLIError(error.description) }
         print(report.description)
+        if report.serverLost { throw CLIError("the JACK server went away (live was started with --no-reconnect)") }
     }
 }

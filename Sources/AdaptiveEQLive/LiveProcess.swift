@@ -8,11 +8,66 @@ import Synchronization
 // the raw pointer JACK hands back. Controls arrive through relaxed atomics written by the
 // command thread; the applied EQ and the timing statistics go back the same way.
 
-/// Slots of the control mailbox: the control table's parameters, then the 13 manual EQ
-/// parameters, each a `Float` bit pattern of its raw value.
-enum Mailbox {
+/// Hands complete sets of controls from one writer thread (the command reader) to the
+/// audio thread without locks or allocation. Every control is a `Float` bit pattern in a
+/// relaxed atomic slot (the control table's parameters, then the 13 manual EQ parameters),
+/// guarded by a sequence number (odd while a set is being written): a period that starts
+/// while a set is half written keeps the controls it had and takes the set one period later,
+/// so the audio thread only ever applies sets that were posted, never a mix of two, however
+/// fast they arrive (only the latest set at the start of a period is heard).
+@available(macOS 15.0, *)
+public struct ControlMailbox: ~Copyable {
     static let controlCount = ControlParameter.allCases.count
     static let slotCount = controlCount + EQSettings.parameterCount
+    private let slots: UnsafeMutablePointer<Atomic<UInt32>>
+    private let sequence: UnsafeMutablePointer<Atomic<UInt64>>
+
+    public init() {
+        slots = .allocate(capacity: Self.slotCount)
+        for i in 0..<Self.slotCount { (slots + i).initialize(to: Atomic(0)) }
+        sequence = .allocate(capacity: 1)
+        sequence.initialize(to: Atomic(0))
+    }
+
+    deinit {
+        slots.deinitialize(count: Self.slotCount); slots.deallocate()
+        sequence.deinitialize(count: 1); sequence.deallocate()
+    }
+
+    /// Publishes a complete set of controls (the one writer thread; never blocks).
+    public func post(_ c: HostControls) {
+        let s = sequence.pointee.load(ordering: .relaxed)
+        sequence.pointee.store(s &+ 1, ordering: .relaxed)
+        atomicMemoryFence(ordering: .releasing)
+        for i in 0..<Self.controlCount {
+            slots[i].store(c.rawValue(ControlParameter(rawValue: i)!).bitPattern, ordering: .relaxed)
+        }
+        for i in 0..<EQSettings.parameterCount {
+            slots[Self.controlCount + i].store(c.manual[EQParameter(rawValue: i)!].bitPattern, ordering: .relaxed)
+        }
+        sequence.pointee.store(s &+ 2, ordering: .releasing)
+    }
+
+    /// Puts the last complete set posted into `controls`; returns false (and leaves
+    /// `controls` alone) while a set is being written. Real-time safe: no loop, lock or
+    /// allocation.
+    @discardableResult
+    public func take(into controls: inout HostControls, vocabularyCount: Int) -> Bool {
+        let before = sequence.pointee.load(ordering: .acquiring)
+        guard before & 1 == 0 else { return false }
+        var c = controls
+        for i in 0..<Self.controlCount {
+            c.set(ControlParameter(rawValue: i)!, rawValue: Float(bitPattern: slots[i].load(ordering: .relaxed)),
+                  vocabularyCount: vocabularyCount)
+        }
+        for i in 0..<EQSettings.parameterCount {
+            c.setManual(EQParameter(rawValue: i)!, rawValue: Float(bitPattern: slots[Self.controlCount + i].load(ordering: .relaxed)))
+        }
+        atomicMemoryFence(ordering: .acquiring)
+        guard sequence.pointee.load(ordering: .relaxed) == before else { return false }
+        controls = c
+        return true
+    }
 }
 
 /// Statistics slots written by the audio thread (and the xrun callback).
@@ -27,7 +82,7 @@ struct LiveState: ~Copyable {
     let outPorts: UnsafeMutablePointer<OpaquePointer?>
     let inputs: UnsafeMutablePointer<UnsafePointer<Float>>
     let outputs: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
-    let mailbox: UnsafeMutablePointer<Atomic<UInt32>>
+    let mailbox = ControlMailbox()
     let readout: UnsafeMutablePointer<Atomic<UInt32>>
     let stats: UnsafeMutablePointer<Atomic<Int>>
     let shutdown: UnsafeMutablePointer<Atomic<Bool>>
@@ -40,8 +95,6 @@ struct LiveState: ~Copyable {
         outPorts = .allocate(capacity: n); outPorts.initialize(repeating: nil, count: n)
         inputs = .allocate(capacity: n)
         outputs = .allocate(capacity: n)
-        mailbox = .allocate(capacity: Mailbox.slotCount)
-        for i in 0..<Mailbox.slotCount { (mailbox + i).initialize(to: Atomic(0)) }
         readout = .allocate(capacity: EQSettings.parameterCount)
         for i in 0..<EQSettings.parameterCount { (readout + i).initialize(to: Atomic(0)) }
         stats = .allocate(capacity: Stat.allCases.count)
@@ -55,21 +108,13 @@ struct LiveState: ~Copyable {
 
     deinit {
         inPorts.deallocate(); outPorts.deallocate(); inputs.deallocate(); outputs.deallocate()
-        mailbox.deinitialize(count: Mailbox.slotCount); mailbox.deallocate()
         readout.deinitialize(count: EQSettings.parameterCount); readout.deallocate()
         stats.deinitialize(count: Stat.allCases.count); stats.deallocate()
         shutdown.deinitialize(count: 1); shutdown.deallocate()
     }
 
     /// Publishes a complete set of controls (command thread).
-    func post(_ c: HostControls) {
-        for i in 0..<Mailbox.controlCount {
-            mailbox[i].store(c.rawValue(ControlParameter(rawValue: i)!).bitPattern, ordering: .relaxed)
-        }
-        for i in 0..<EQSettings.parameterCount {
-            mailbox[Mailbox.controlCount + i].store(c.manual[EQParameter(rawValue: i)!].bitPattern, ordering: .relaxed)
-        }
-    }
+    func post(_ c: HostControls) { mailbox.post(c) }
 
     /// The EQ the audio thread applied last (any thread).
     func appliedSettings() -> EQSettings {
@@ -81,15 +126,7 @@ struct LiveState: ~Copyable {
     /// One JACK period. Real-time: atomics, pointer reads and the equaliser only.
     mutating func render(frames: UInt32) {
         let start = aeq_monotonic_ns()
-        let count = equaliser.vocabularyCount
-        for i in 0..<Mailbox.controlCount {
-            controls.set(ControlParameter(rawValue: i)!,
-                         rawValue: Float(bitPattern: mailbox[i].load(ordering: .relaxed)), vocabularyCount: count)
-        }
-        for i in 0..<EQSettings.parameterCount {
-            controls.setManual(EQParameter(rawValue: i)!,
-                               rawValue: Float(bitPattern: mailbox[Mailbox.controlCount + i].load(ordering: .relaxed)))
-        }
+        mailbox.take(into: &controls, vocabularyCount: equaliser.vocabularyCount)
         for c in 0..<Self.channelCount {
             guard let input = aeq_jack_port_get_buffer(inPorts[c], frames),
                   let output = aeq_jack_port_get_buffer(outPorts[c], frames) else { return }

@@ -25,6 +25,10 @@ public struct LiveOptions: Sendable {
     public var controls = HostControls()
     /// Print nothing but errors and the final report.
     public var quiet = false
+    /// When the server goes away, wait for it and join it again (otherwise end the session).
+    public var reconnect = true
+    /// How often to try while waiting for the server.
+    public var reconnectIntervalSeconds = 0.5
 
     public init() {}
 }
@@ -39,8 +43,12 @@ public struct LiveReport: Sendable, CustomStringConvertible {
     public var xruns: Int
     public var meanCallbackMicroseconds: Double
     public var maxCallbackMicroseconds: Double
-    /// The JACK server's DSP load (percent) just before the client stopped.
+    /// The JACK server's DSP load (percent) last read while connected.
     public var jackDSPLoadPercent: Double
+    /// How often the client joined the server again after it went away.
+    public var reconnections: Int
+    /// The session ended because the server went away (and reconnecting was off).
+    public var serverLost: Bool
     /// Why the session ended.
     public var reason: String
 
@@ -57,6 +65,7 @@ public struct LiveReport: Sendable, CustomStringConvertible {
               callback time:  mean \(fixed(meanCallbackMicroseconds, 1)) µs, max \(fixed(maxCallbackMicroseconds, 1)) µs \
             (\(fixed(100 * meanCallbackMicroseconds / period, 2)) % / \(fixed(100 * maxCallbackMicroseconds / period, 2)) % of the period)
               JACK DSP load:  \(fixed(jackDSPLoadPercent, 1)) %
+              reconnections:  \(reconnections)
             """
     }
 }
@@ -69,70 +78,76 @@ public struct LiveError: Error, CustomStringConvertible {
 
 /// Runs the live client: registers `in_l in_r out_l out_r`, equalises in the JACK process
 /// callback, takes commands from stdin (see `LiveCommandParser`) and returns the report.
+/// When the server goes away the session waits for it (trying every
+/// `reconnectIntervalSeconds`) and carries on with the same controls on the new server, or,
+/// with `reconnect` off, ends with `LiveReport.serverLost` set.
 @available(macOS 15.0, *)
 public func runLiveSession(_ options: LiveOptions, vocabulary: Vocabulary) throws(LiveError) -> LiveReport {
     var message = [CChar](repeating: 0, count: 256)
     guard aeq_jack_load(&message, message.count) == 0 else {
         throw LiveError(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
-    var status: Int32 = 0
-    guard let client = aeq_jack_client_open(options.clientName, options.serverName, &status) else {
-        let server = options.serverName ?? getenv("JACK_DEFAULT_SERVER").map { String(cString: $0) } ?? "default"
-        throw LiveError("cannot connect to the JACK server '\(server)' (status 0x\(String(status, radix: 16))); "
-            + "start one (jackd, qjackctl) or run under PipeWire with pw-jack")
-    }
-    defer { _ = aeq_jack_client_close(client) }
+    var connection: LiveConnection? = try LiveConnection.open(options)
+    var rate = connection!.sampleRateHz, period = connection!.periodFrames
 
-    let sampleRate = Int(aeq_jack_get_sample_rate(client))
     let parser = LiveCommandParser(words: vocabulary.words)
     var controls = options.controls
     let state = UnsafeMutablePointer<LiveState>.allocate(capacity: 1)
-    state.initialize(to: LiveState(vocabulary: vocabulary, sampleRateHz: Double(sampleRate), controls: controls))
+    state.initialize(to: LiveState(vocabulary: vocabulary, sampleRateHz: Double(rate), controls: controls))
     defer { state.deinitialize(count: 1); state.deallocate() }
+    defer { connection?.close(serverGone: false) }  // (runs first: no callback outlives the state)
     state.pointee.post(controls)
-
-    let names = ["in_l", "in_r", "out_l", "out_r"]
-    for c in 0..<LiveState.channelCount {
-        guard let input = aeq_jack_port_register_audio(client, names[c], 1),
-              let output = aeq_jack_port_register_audio(client, names[2 + c], 0) else {
-            throw LiveError("cannot register JACK ports")
-        }
-        state.pointee.inPorts[c] = input
-        state.pointee.outPorts[c] = output
-    }
-    let arg = UnsafeMutableRawPointer(state)
-    guard aeq_jack_set_process_callback(client, liveProcessCallback, arg) == 0 else {
-        throw LiveError("cannot set the JACK process callback")
-    }
-    _ = aeq_jack_set_xrun_callback(client, liveXrunCallback, arg)
-    aeq_jack_on_shutdown(client, liveShutdownCallback, arg)
-    guard aeq_jack_activate(client) == 0 else { throw LiveError("cannot activate the JACK client") }
+    try connection!.start(state, connect: options.connect, quiet: options.quiet)
     aeq_install_stop_signals()  // after activate: JACK's threads keep the signals blocked
     let started = aeq_monotonic_ns()
-    let clientName = String(cString: aeq_jack_get_client_name(client))
 
-    if options.connect { connectPhysicalPorts(client, state: state, quiet: options.quiet) }
     if !options.quiet {
         let word = vocabulary.words.isEmpty ? "-" : vocabulary.words[min(max(controls.term, 0), vocabulary.words.count - 1)]
-        printError("adaptive-eq live: client '\(clientName)' at \(sampleRate) Hz, "
-            + "\(aeq_jack_get_buffer_size(client))-frame periods; ports \(names.map { "\(clientName):\($0)" }.joined(separator: " "))")
+        let name = connection!.name
+        printError("adaptive-eq live: client '\(name)' at \(rate) Hz, \(period)-frame periods; "
+            + "ports \(LiveConnection.portNames.map { "\(name):\($0)" }.joined(separator: " "))")
         printError("adaptive-eq live: \(controls.mode.label) mode\(controls.mode == .adaptive && vocabulary.model == nil ? " (no model: static EQ)" : ""), word '\(word)', intensity \(controls.intensity)"
             + (options.readCommands ? "; type commands (help) or press Ctrl-D to stop" : ""))
     }
 
     var reason = "stopped"
+    var serverLost = false
+    var reconnections = 0
+    var load = 0.0
+    var lastAttempt: UInt64 = 0
     var reading = options.readCommands
     var pending: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 4096)
     loop: while true {
         if aeq_stop_requested() != 0 { reason = "signal"; break }
-        if state.pointee.shutdown.pointee.load(ordering: .relaxed) { reason = "JACK server shut down"; break }
-        if let duration = options.durationSeconds, Double(aeq_monotonic_ns() - started) * 1e-9 >= duration {
+        let now = aeq_monotonic_ns()
+        if let duration = options.durationSeconds, Double(now - started) * 1e-9 >= duration {
             reason = "duration reached"; break
+        }
+        if let live = connection {
+            if state.pointee.shutdown.pointee.load(ordering: .relaxed) {
+                // The server is gone: its threads are, and after close no callback runs.
+                live.close(serverGone: true)
+                connection = nil
+                guard options.reconnect else { reason = "JACK server shut down"; serverLost = true; break }
+                printError("adaptive-eq live: the JACK server went away; waiting for it to come back (Ctrl-C stops)")
+                lastAttempt = now
+            } else {
+                load = Double(aeq_jack_cpu_load(live.client))
+            }
+        } else if Double(now - lastAttempt) * 1e-9 >= options.reconnectIntervalSeconds {
+            lastAttempt = now
+            if let live = reconnect(options, state: state) {
+                connection = live
+                aeq_install_stop_signals()  // libjack puts back the mask it found when we started
+                reconnections += 1
+                rate = live.sampleRateHz; period = live.periodFrames
+                printError("adaptive-eq live: reconnected as '\(live.name)' at \(rate) Hz, \(period)-frame periods")
+            }
         }
         guard reading else { usleep(50_000); continue }
         var fds = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&fds, 1, 100)
+        let ready = poll(&fds, 1, 50)
         if ready <= 0 { continue }
         let got = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
         if got <= 0 {
@@ -160,39 +175,39 @@ public func runLiveSession(_ options: LiveOptions, vocabulary: Vocabulary) throw
         }
     }
 
-    let load = Double(aeq_jack_cpu_load(client))
-    _ = aeq_jack_deactivate(client)
+    connection?.close(serverGone: false)
+    connection = nil
     let seconds = Double(aeq_monotonic_ns() - started) * 1e-9
     func stat(_ which: Stat) -> Int { state.pointee.stat(which) }
     let callbacks = stat(.callbacks)
     return LiveReport(
-        sampleRateHz: sampleRate, periodFrames: Int(aeq_jack_get_buffer_size(client)), seconds: seconds,
+        sampleRateHz: rate, periodFrames: period, seconds: seconds,
         callbacks: callbacks, framesProcessed: stat(.frames), xruns: stat(.xruns),
         meanCallbackMicroseconds: callbacks > 0 ? Double(stat(.busyNanoseconds)) / Double(callbacks) / 1000 : 0,
         maxCallbackMicroseconds: Double(stat(.maxBusyNanoseconds)) / 1000,
-        jackDSPLoadPercent: load, reason: reason)
+        jackDSPLoadPercent: load, reconnections: reconnections, serverLost: serverLost, reason: reason)
 }
 
+/// One attempt to join the server again (quietly: it is usually not back yet). The state's
+/// audio thread is gone, so the equaliser is prepared again here when the rate changed,
+/// otherwise restarted; controls stay as they are in the mailbox.
 @available(macOS 15.0, *)
-private func connectPhysicalPorts(_ client: OpaquePointer, state: UnsafeMutablePointer<LiveState>, quiet: Bool) {
-    for (capture, ports) in [(1, state.pointee.inPorts), (0, state.pointee.outPorts)] {
-        guard let physical = aeq_jack_physical_ports(client, Int32(capture)) else {
-            printError("warning: no physical \(capture == 1 ? "capture" : "playback") ports to connect")
-            continue
-        }
-        defer { aeq_jack_free_ports(physical) }
-        var available: [String] = []
-        var i = 0
-        while let name = physical[i] { available.append(String(cString: name)); i += 1 }
-        guard !available.isEmpty else { continue }
-        for c in 0..<LiveState.channelCount {
-            let mine = String(cString: aeq_jack_port_name(ports[c]))
-            let theirs = available[min(c, available.count - 1)]
-            let ok = capture == 1 ? aeq_jack_connect(client, theirs, mine) : aeq_jack_connect(client, mine, theirs)
-            if ok != 0 && ok != EEXIST { printError("warning: cannot connect \(capture == 1 ? "\(theirs) → \(mine)" : "\(mine) → \(theirs)")") }
-            else if !quiet { printError("connected \(capture == 1 ? "\(theirs) → \(mine)" : "\(mine) → \(theirs)")") }
-        }
+private func reconnect(_ options: LiveOptions, state: UnsafeMutablePointer<LiveState>) -> LiveConnection? {
+    aeq_jack_set_quiet(1)
+    defer { aeq_jack_set_quiet(0) }
+    guard let live = try? LiveConnection.open(options) else { return nil }
+    if Double(live.sampleRateHz) != state.pointee.equaliser.sampleRateHz {
+        state.pointee.equaliser.prepare(sampleRateHz: Double(live.sampleRateHz), channelCount: LiveState.channelCount)
+    } else {
+        state.pointee.equaliser.reset()
     }
+    do {
+        try live.start(state, connect: options.connect, quiet: options.quiet)
+    } catch {
+        live.close(serverGone: true)
+        return nil
+    }
+    return live
 }
 
 func statusText(_ c: HostControls, applied: EQSettings, words: [String]) -> String {

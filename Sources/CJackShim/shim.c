@@ -36,7 +36,15 @@ static struct {
     int (*connect)(aeq_jack_client *, const char *, const char *);
     const char **(*get_ports)(aeq_jack_client *, const char *, const char *, unsigned long);
     void (*free)(void *);
+    void (*set_error_function)(void (*)(const char *));  // optional
+    void (*set_info_function)(void (*)(const char *));   // optional
 } jack;
+
+static volatile int jack_quiet = 0;
+static void print_jack_message(const char *message) {
+    if (!jack_quiet) fprintf(stderr, "%s\n", message);
+}
+void aeq_jack_set_quiet(int quiet) { jack_quiet = quiet; }
 
 #define LOAD(field, symbol)                                                         \
     do {                                                                            \
@@ -74,6 +82,10 @@ int aeq_jack_load(char *error, size_t error_size) {
     LOAD(connect, "jack_connect");
     LOAD(get_ports, "jack_get_ports");
     LOAD(free, "jack_free");
+    *(void **)(&jack.set_error_function) = dlsym(lib, "jack_set_error_function");
+    *(void **)(&jack.set_info_function) = dlsym(lib, "jack_set_info_function");
+    if (jack.set_error_function) jack.set_error_function(print_jack_message);
+    if (jack.set_info_function) jack.set_info_function(print_jack_message);
     return 0;
 }
 

@@ -42,6 +42,11 @@ uint32_t aeq_jack_get_buffer_size(aeq_jack_client *client);
 float aeq_jack_cpu_load(aeq_jack_client *client);
 int aeq_jack_connect(aeq_jack_client *client, const char *source_port, const char *destination_port);
 
+/// While `quiet` is non-zero, libjack's error and info messages are dropped (a client that
+/// waits for its server to come back would otherwise print several lines per attempt);
+/// otherwise they go to stderr as usual.
+void aeq_jack_set_quiet(int quiet);
+
 /// Physical audio ports: capture ports (which JACK calls outputs) when `capture` is
 /// non-zero, playback ports otherwise. NULL-terminated; release with aeq_jack_free_ports.
 const char **aeq_jack_physical_ports(aeq_jack_client *client, int capture);
