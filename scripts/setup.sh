@@ -2,7 +2,7 @@
 # Installs the Debian packages AdaptiveEQ builds and tests with (idempotent; quiet when
 # everything is already there). Needs root or sudo for apt-get.
 set -euo pipefail
-packages=(libsndfile1-dev pkg-config lv2-dev lilv-utils sordi jalv jackd2 libjack-jackd2-dev sox sonic-pi-samples librsvg2-bin chromium chromium-driver)
+packages=(libsndfile1-dev pkg-config lv2-dev lilv-utils sordi jalv jackd2 libjack-jackd2-dev sox sonic-pi-samples librsvg2-bin chromium chromium-driver ardour)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
