@@ -5,7 +5,7 @@ import Foundation
 
 /// Streams a file through the host equaliser into a new file: constant memory, host-like
 /// blocks of `blockSize` frames, the output written to a temporary file and renamed at the
-/// end, a fixed-point output lowered just enough never to clip (`HeadroomWriter`). The
+/// end, the overs of a fixed-point output limited so it never clips (`HeadroomWriter`). The
 /// input is never opened for writing.
 struct FileRenderer {
     var inputPath: String
@@ -38,8 +38,8 @@ struct FileRenderer {
         /// Samples beyond full scale before any reduction.
         var samplesOverFullScale = 0
         var writesFloat = false
-        /// Gain applied to the whole fixed-point file so it does not clip (0 or negative dB).
-        var fitGainDecibels: Float = 0
+        /// What was done to the fixed-point file so it does not clip.
+        var fit = HeadroomWriter.Fit()
 
         /// One line when the output went over full scale, else nil.
         var headroomWarning: String? {
@@ -47,7 +47,9 @@ struct FileRenderer {
             let over = 20 * log10(Double(peak))
             return writesFloat
                 ? "warning: output peaks at \(String(format: "%+.1f", over)) dBFS (\(samplesOverFullScale) samples over full scale, kept in the float file); lower --output-gain-db by at least \(String(format: "%.1f", (over * 10).rounded(.up) / 10)) dB before converting to fixed point"
-                : "output peaked at \(String(format: "%+.2f", over)) dBFS; lowered by \(String(format: "%.2f", -fitGainDecibels)) dB so the fixed-point file does not clip"
+                : "output peaked at \(String(format: "%+.2f", over)) dBFS; "
+                    + (fit.wholeFileDecibels < 0 ? "lowered by \(String(format: "%.2f", -fit.wholeFileDecibels)) dB and " : "")
+                    + "peaks limited by up to \(String(format: "%.2f", fit.largestLimitingDecibels)) dB to -0.1 dBFS so the fixed-point file does not clip"
         }
     }
 
@@ -97,7 +99,7 @@ struct FileRenderer {
             total += got
             progress.update(framesDone: total)
         }
-        summary.fitGainDecibels = try writer.finish(blockFrames: chunk)
+        summary.fit = try writer.finish(blockFrames: chunk)
         progress.finish()
         summary.peak = writer.peak
         summary.samplesOverFullScale = writer.samplesOverFullScale

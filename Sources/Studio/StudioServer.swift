@@ -172,8 +172,9 @@ public enum StudioServer {
         let path = state.temporaryFolder + "/export-\(StudioState.newID()).wav"
         defer { unlink(path) }
         do {
-            let writer = try AudioFileWriter(path: path, sampleRate: track.sampleRateHz, channelCount: track.channelCount,
-                                             like: track.format, overwrite: false)
+            // Fixed-point tracks export like the CLI's files: overs limited, never clipped.
+            let writer = try HeadroomWriter(path: path, sampleRate: track.sampleRateHz, channelCount: track.channelCount,
+                                            like: track.format, overwrite: false)
             var position = 0
             var interleaved = [Float](repeating: 0, count: StudioPlayer.maximumChunkFrames * track.channelCount)
             while position < track.frameCount {
@@ -184,7 +185,7 @@ public enum StudioServer {
                 try writer.write(interleaved, frames: t.frames)
                 position += t.frames
             }
-            try writer.finish()
+            try writer.finish(blockFrames: StudioPlayer.maximumChunkFrames)
         } catch { throw .server("export failed: \(error.userReason)") }
         guard let data = FileManager.default.contents(atPath: path) else { throw .server("export failed: cannot read the rendered file") }
         let word = state.vocabulary.words.indices.contains(controls.term) ? state.vocabulary.words[controls.term] : "eq"

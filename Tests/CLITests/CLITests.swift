@@ -94,18 +94,21 @@ import Testing
         let peak = unclipped.map(abs).max() ?? 0
         #expect(peak > 1.5, "the boost should go well over full scale (peak \(peak))")
 
-        // A 24-bit output of the same render is lowered as a whole, just enough, never clipped.
+        // A 24-bit output of the same render never clips: the overs are limited to -0.1 dBFS, by
+        // at most 6 dB; this one goes 11 dB over, so the whole file is first lowered by the rest.
         let inputBefore = try readAudio("\(dir)/in.wav").channels[0]
         let lowered = try runCLI(["process", "\(dir)/in.wav", "\(dir)/loud.wav", "--eq", boost])
         #expect(lowered.status == 0, "\(lowered.stderr)")
-        let dB = 20 * log10(Double(peak)) + 0.1
-        #expect(lowered.stderr.contains("lowered by \(String(format: "%.2f", dB)) dB"), "no fit line: \(lowered.stderr)")
+        let overDecibels = 20 * log10(Double(peak)) + 0.1
+        #expect(lowered.stderr.contains("lowered by \(String(format: "%.2f", overDecibels - 6)) dB and peaks limited by up to 6.00 dB"),
+                "no fit line: \(lowered.stderr)")
         let loud = try readAudio("\(dir)/loud.wav").channels[0]
         let loudPeak = loud.map(abs).max() ?? 0
         #expect(abs(20 * log10(Double(loudPeak)) + 0.1) < 0.01, "peak \(loudPeak) should sit at -0.1 dBFS")
-        let scale = loudPeak / peak
-        let shapeError = zip(loud, unclipped).map { abs($0 - $1 * scale) }.max() ?? 1
-        #expect(shapeError < 1e-5, "the fixed-point file must be the float render scaled (error \(shapeError))")
+        // Every sample is the float render lowered by the whole-file gain and at most 6 dB more.
+        let scale = Float(pow(10, -(overDecibels - 6) / 20))
+        let gains = zip(loud, unclipped).filter { abs($1) > 0.01 }.map { $0 / ($1 * scale) }
+        #expect(gains.allSatisfy { $0 <= 1 + 1e-4 && $0 >= 0.5 - 1e-4 }, "limiter gains \(gains.min()!) … \(gains.max()!)")
         let inputAfter = try readAudio("\(dir)/in.wav").channels[0]
         #expect(inputAfter == inputBefore, "the input must stay untouched")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".") }
