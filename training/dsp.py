@@ -7,7 +7,13 @@ tests and the corpus script run without torch.
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "python"))
+from aeq import rbj  # noqa: E402
 
 FS = 44100.0
 N_FFT, HOP, N_MELS, FMIN, FMAX, FRAMES = 1024, 512, 64, 20.0, 16000.0, 176
@@ -21,7 +27,6 @@ Q_IDX = [4, 7, 10]
 FREQ_RANGES = [(22.0, 1000.0), (82.0, 3900.0), (180.0, 4700.0), (220.0, 10000.0), (580.0, 20000.0)]
 Q_RANGE = (0.1, 10.0)
 GAIN_MAX = 12.0
-SHELF_Q = 0.71
 LO = np.array([-12, 22, -12, 82, 0.1, -12, 180, 0.1, -12, 220, 0.1, -12, 580], float)
 HI = np.array([12, 1000, 12, 3900, 10, 12, 4700, 10, 12, 10000, 10, 12, 20000], float)
 FLAT = np.array([0, 150, 0, 560, 0.71, 0, 1000, 0.71, 0, 3300, 0.71, 0, 8200], float)  # SAFE plug-in default
@@ -36,74 +41,20 @@ GRID_W = np.where((GRID >= 30) & (GRID <= 14000), 1.0, 0.25)
 REF_BAND = (GRID >= 100) & (GRID <= 10000)
 
 
-# ------------------------------------------------------------------ RBJ biquads (numpy)
-def biquad(kind: str, f, gain_db, q, fs=FS):
-    """RBJ cookbook biquad, normalised so a0 = 1. Returns (b0,b1,b2,a1,a2) arrays."""
-    f = np.minimum(np.asarray(f, float), 0.499 * fs)
-    A = 10.0 ** (np.asarray(gain_db, float) / 40.0)
-    w0 = 2 * np.pi * f / fs
-    c, s = np.cos(w0), np.sin(w0)
-    al = s / (2 * np.asarray(q, float))
-    if kind == "peak":
-        b0, b1, b2 = 1 + al * A, -2 * c, 1 - al * A
-        a0, a1, a2 = 1 + al / A, -2 * c, 1 - al / A
-    elif kind == "low":
-        sq = 2 * np.sqrt(A) * al
-        b0 = A * ((A + 1) - (A - 1) * c + sq)
-        b1 = 2 * A * ((A - 1) - (A + 1) * c)
-        b2 = A * ((A + 1) - (A - 1) * c - sq)
-        a0 = (A + 1) + (A - 1) * c + sq
-        a1 = -2 * ((A - 1) + (A + 1) * c)
-        a2 = (A + 1) + (A - 1) * c - sq
-    elif kind == "high":
-        sq = 2 * np.sqrt(A) * al
-        b0 = A * ((A + 1) + (A - 1) * c + sq)
-        b1 = -2 * A * ((A - 1) + (A + 1) * c)
-        b2 = A * ((A + 1) + (A - 1) * c - sq)
-        a0 = (A + 1) - (A - 1) * c + sq
-        a1 = 2 * ((A - 1) - (A + 1) * c)
-        a2 = (A + 1) - (A - 1) * c - sq
-    else:
-        raise ValueError(kind)
-    return b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0
-
-
-def sections(p, fs=FS):
-    """13 parameters -> list of 5 (kind, f, g, q)."""
-    g1, f1, g2, f2, q2, g3, f3, q3, g4, f4, q4, g5, f5 = p
-    return [("low", f1, g1, SHELF_Q), ("peak", f2, g2, q2), ("peak", f3, g3, q3), ("peak", f4, g4, q4),
-            ("high", f5, g5, SHELF_Q)]
+# ------------------------------------------------------------------ RBJ biquads (python/aeq/rbj.py)
+# One implementation of the cookbook formulas serves training, evaluation and benchmarks; the
+# frequency is clamped to 0.499 fs as the engine does.
+NYQUIST_FRACTION = 0.499
 
 
 def sos(p, fs=FS) -> np.ndarray:
-    rows = []
-    for kind, f, g, q in sections(p, fs):
-        b0, b1, b2, a1, a2 = biquad(kind, f, g, q, fs)
-        rows.append([b0, b1, b2, 1.0, a1, a2])
-    return np.array(rows, float)
-
-
-def _mag2(b0, b1, b2, a1, a2, w):
-    cw, c2w = np.cos(w), np.cos(2 * w)
-    num = b0 * b0 + b1 * b1 + b2 * b2 + 2 * (b0 * b1 + b1 * b2) * cw + 2 * b0 * b2 * c2w
-    den = 1 + a1 * a1 + a2 * a2 + 2 * (a1 + a1 * a2) * cw + 2 * a2 * c2w
-    return num / den
+    """Second-order sections [5, 6] of one 13-parameter setting (scipy.signal layout)."""
+    return rbj.sos(p, fs, nyquist_fraction=NYQUIST_FRACTION)
 
 
 def response_db(params, freqs=GRID, fs=FS) -> np.ndarray:
     """dB magnitude of the 5-band EQ. params [...,13] -> [..., len(freqs)]."""
-    P = np.asarray(params, float)
-    w = 2 * np.pi * np.asarray(freqs, float) / fs
-    out = np.zeros(P.shape[:-1] + (len(w),))
-    kinds = ["low", "peak", "peak", "peak", "high"]
-    gi, fi = GAIN_IDX, FREQ_IDX
-    qs = [None, 4, 7, 10, None]
-    for band in range(5):
-        q = SHELF_Q if qs[band] is None else P[..., qs[band]]
-        co = biquad(kinds[band], P[..., fi[band]], P[..., gi[band]], q, fs)
-        co = [np.asarray(c)[..., None] for c in co]
-        out += 10 * np.log10(np.maximum(_mag2(*co, w), 1e-30))
-    return out
+    return rbj.response_db(params, freqs, fs, nyquist_fraction=NYQUIST_FRACTION)
 
 
 # ------------------------------------------------------------------ parameter <-> raw (decoder output mapping)
@@ -174,37 +125,8 @@ def torch_normalise_params(p):
 
 
 def torch_response_db(p, freqs=GRID, fs=FS):
-    """Differentiable dB response (float64 inside to avoid cancellation at low w)."""
-    import torch
-    p = p.double()
-    w = torch.tensor(2 * np.pi * np.asarray(freqs) / fs, dtype=torch.float64)
-    cw, c2w = torch.cos(w)[None], torch.cos(2 * w)[None]
-    total = 0.0
-    spec = [("low", 1, 0, None), ("peak", 3, 2, 4), ("peak", 6, 5, 7), ("peak", 9, 8, 10), ("high", 12, 11, None)]
-    for kind, fi, gi, qi in spec:
-        f = p[:, fi:fi + 1].clamp(max=0.499 * fs)
-        A = 10.0 ** (p[:, gi:gi + 1] / 40.0)
-        w0 = 2 * np.pi * f / fs
-        c, s = torch.cos(w0), torch.sin(w0)
-        q = p[:, qi:qi + 1] if qi is not None else SHELF_Q
-        al = s / (2 * q)
-        if kind == "peak":
-            b0, b1, b2 = 1 + al * A, -2 * c, 1 - al * A
-            a0, a1, a2 = 1 + al / A, -2 * c, 1 - al / A
-        else:
-            sq = 2 * torch.sqrt(A) * al
-            sg = 1.0 if kind == "low" else -1.0
-            b0 = A * ((A + 1) - sg * (A - 1) * c + sq)
-            b1 = sg * 2 * A * ((A - 1) - sg * (A + 1) * c)
-            b2 = A * ((A + 1) - sg * (A - 1) * c - sq)
-            a0 = (A + 1) + sg * (A - 1) * c + sq
-            a1 = -sg * 2 * ((A - 1) + sg * (A + 1) * c)
-            a2 = (A + 1) + sg * (A - 1) * c - sq
-        b0, b1, b2, a1, a2 = b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0
-        num = b0 * b0 + b1 * b1 + b2 * b2 + 2 * (b0 * b1 + b1 * b2) * cw + 2 * b0 * b2 * c2w
-        den = 1 + a1 * a1 + a2 * a2 + 2 * (a1 + a1 * a2) * cw + 2 * a2 * c2w
-        total = total + 10 * torch.log10(num.clamp_min(1e-30) / den.clamp_min(1e-30))
-    return total.float()
+    """Differentiable dB response [..., len(freqs)] in float32 (float64 inside)."""
+    return rbj.torch_response_db(p, freqs, fs, nyquist_fraction=NYQUIST_FRACTION).float()
 
 
 # ------------------------------------------------------------------ log-mel front end (MODEL_FORMAT.md)
