@@ -164,7 +164,8 @@ def map_params(u):
     """Raw decoder outputs -> the 13 SAFE-DB parameters."""
     u = np.asarray(u, dtype=np.float64)
     out = np.empty(13)
-    out[GAIN_IDX] = 12 * np.tanh(u[GAIN_IDX])
+    gains = list(GAIN_IDX)  # a tuple would index dimensions, not elements
+    out[gains] = 12 * np.tanh(u[gains])
     sig = 1 / (1 + np.exp(-u))
     for j, (lo, hi) in zip(FREQ_IDX, FREQ_RANGES):
         out[j] = math.exp(math.log(lo) + sig[j] * (math.log(hi) - math.log(lo)))
