@@ -11,25 +11,17 @@ import csv
 import hashlib
 import json
 import math
-import re
 from pathlib import Path
 
 import numpy as np
 
 from . import dsp
+from aeq import crowd  # noqa: E402  (dsp puts python/ on the path)
+from aeq.crowd import MIN_SAFE_ROWS, norm_word  # noqa: E402  (the one cleaning rule)
 
 ROOT = Path(__file__).resolve().parent.parent
 SAFE_CSV = ROOT / "data" / "SAFEEqualiserUserData.csv"
 AUDEALIZE_JSON = ROOT / "data" / "audealize_eq_words.json"
-
-# Descriptors that name no timbre: plug-in tests, defaults, placeholders.
-NOISE_WORDS = {"test", "testing", "default", "flat", "none", "null", "asdf", "aaa", "x", "xx", "eq", "preset",
-               "bypass", "off", "reset", "init", "blah", "hello", "hi", "new", "untitled"}
-MIN_SAFE_ROWS = 5
-
-
-def norm_word(s: str) -> str:
-    return re.sub(r"\s+", " ", s.strip().lower())
 
 
 def safe_all_rows():
@@ -46,41 +38,10 @@ def safe_all_rows():
 
 
 def safe_rows_clean():
-    """Clean SAFE-DB rows. Returns (records, dropped_counts).
-
-    Rule: a row is kept when (1) its descriptor, lower-cased and trimmed, is a single
-    alphabetic word or phrase (letters, spaces, hyphens; no digits) that is not a
-    test/default/placeholder word (NOISE_WORDS), (2) all 13 parameters are finite and
-    inside the plug-in ranges, (3) it is not the untouched plug-in default (all five gains
-    0 dB), and (4) it is not an exact duplicate (same descriptor, same IP, same parameters
-    to 0.01) of a row already kept.
-    """
-    recs, seen = [], set()
-    drop = dict(word=0, range=0, flat=0, duplicate=0)
-    with open(SAFE_CSV, encoding="utf-8", errors="replace") as fh:
-        for r in csv.reader(fh):
-            try:
-                p = np.array([float(v) for v in r[5:18]])
-            except (ValueError, IndexError):
-                drop["range"] += 1
-                continue
-            w = norm_word(r[1])
-            if not w or not re.fullmatch(r"[a-z][a-z \-']*", w) or w in NOISE_WORDS:
-                drop["word"] += 1
-                continue
-            if not np.all(np.isfinite(p)) or np.any(p < dsp.LO - 1e-3) or np.any(p > dsp.HI + 1e-3):
-                drop["range"] += 1
-                continue
-            if np.all(np.abs(p[dsp.GAIN_IDX]) < 1e-6):
-                drop["flat"] += 1
-                continue
-            key = (w, r[2], tuple(np.round(p, 2)))
-            if key in seen:
-                drop["duplicate"] += 1
-                continue
-            seen.add(key)
-            recs.append(dict(id=int(r[0]) if r[0].isdigit() else -1, word=w, ip=r[2], params=p))
-    return recs, drop
+    """Clean SAFE-DB rows as records (id, word, ip, params) and the dropped counts, by the
+    project's one cleaning rule (python/aeq/crowd.py, safe_rows)."""
+    rows, dropped = crowd.safe_rows(SAFE_CSV)
+    return [dict(id=r.id, word=r.word, ip=r.contributor, params=r.params) for r in rows], dropped
 
 
 def safe_terms(recs, min_rows=MIN_SAFE_ROWS):
@@ -102,22 +63,14 @@ def safe_split(recs, frac_val=0.15, seed=0):
 
 def crowd_curve_safe(rows, freqs=dsp.BANDS):
     """EVALUATION.md crowd curve: median over rows of the 13-parameter EQ response."""
-    return np.median(dsp.response_db(rows, freqs), axis=0)
+    return crowd.safe_crowd_curve(rows, freqs)
 
 
 def audealize_words():
-    d = json.loads(AUDEALIZE_JSON.read_text())
-    centres = np.array(d["band_centres_hz"], float)
-    words = []
-    seen = set()
-    for e in d["words"]:
-        w = norm_word(e["word"])
-        if w in seen:
-            continue
-        seen.add(w)
-        words.append(dict(word=w, curve=np.array(e["settings"], float), agreement=float(e["agreement"]),
-                          num=int(e["num"])))
-    return centres, words
+    """(band centres, [{word, curve, agreement, num}]) with the first entry of a repeated word."""
+    words = crowd.audealize_words(AUDEALIZE_JSON)
+    return crowd.AUDEALIZE_CENTRES, [dict(word=w.word, curve=w.settings, agreement=w.agreement, num=w.contributors)
+                                     for w in words.values()]
 
 
 def interp_curve(centres, curve, freqs):
