@@ -9,8 +9,7 @@
 #
 # Variables: EVAL_REAL_CLIPS=folder of real recordings (default build/real/clips, written by
 # python -m training.real_corpus), EVAL_CLIPS=folder of synthetic clips (default build/clips), EVAL_MODEL=model file
-# (default: the bundled one), EVAL_SWIFT_TESTS=1 (also run the engine's mid-stream click test),
-# PYTHON, EVAL_SCRATCH (SwiftPM scratch folder, default .build-eval).
+# (default: the bundled one), PYTHON, EVAL_SCRATCH (SwiftPM scratch folder, default .build-eval).
 
 PYTHON ?= python3
 EVAL_SCRATCH ?= .build-eval

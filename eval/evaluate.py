@@ -6,7 +6,7 @@
 `make eval` builds the CLI (release) and runs this. Environment overrides: EVAL_BIN,
 EVAL_REAL_CLIPS (real recordings, default build/real/clips), EVAL_REAL_MAX (0 = all),
 EVAL_CLIPS (synthetic clips, default build/clips), EVAL_MUSIC (6), EVAL_SPEECH (3), EVAL_MODEL,
-EVAL_AUDEALIZE_MAX (all), EVAL_JOBS (2), EVAL_BENCH_RUNS (3), EVAL_SWIFT_TESTS (0/1),
+EVAL_AUDEALIZE_MAX (all), EVAL_JOBS (2), EVAL_BENCH_RUNS (3),
 EVAL_ONLY (comma-separated sections), EVAL_QUICK=1 (a development run of a few minutes).
 
 Every figure is measured through the CLI on files: nothing here links the engine. One module
@@ -105,8 +105,6 @@ def main():
     command = ("make eval-head" if SRC != ROOT else "make eval") if os.environ.get("MAKELEVEL") else "python3 eval/evaluate.py"
     if args.quick:
         command = "EVAL_QUICK=1 " + command
-    if os.environ.get("EVAL_SWIFT_TESTS") == "1":
-        command = "EVAL_SWIFT_TESTS=1 " + command
     report.write(rep, [m.TITLE for m in modules], out_path, plots, time.monotonic() - t0, command)
     print(f"[eval] wrote {os.path.relpath(out_path, ROOT)} and {sum(map(len, plots.values()))} plots in "
           f"{(time.monotonic() - t0) / 60:.1f} min", file=sys.stderr)
