@@ -221,9 +221,13 @@ def pink_own_curve(m):
 
 
 def applied_curve(m, za, zt, intensity):
-    """Applied response (band centres, dB) for one analysis: target bands then the inverse of the own ones."""
-    zf = za + intensity * (zt - za)
-    return dsp.response_db(m.params(zf)[0], dsp.BANDS) - dsp.response_db(m.params(za)[0], dsp.BANDS)
+    """Applied response (band centres, dB) for one analysis, as the engine forms it
+    (StreamingAdaptiveEQ.analyse): the own colouration taken on in proportion to intensity²,
+    z_current = i²·z_audio, target z_current + i·(z_target − z_current), then the inverse of
+    decoder(z_current). The correction limit is not simulated (the CLI figures include it)."""
+    zc = intensity ** 2 * za
+    zf = zc + intensity * (zt - zc)
+    return dsp.response_db(m.params(zf)[0], dsp.BANDS) - dsp.response_db(m.params(zc)[0], dsp.BANDS)
 
 
 def eval_real(m, res, clips: Path):
