@@ -56,3 +56,17 @@ public struct SVFCoefficients: Sendable, Equatable {
         a3 = g * a2
     }
 }
+
+/// One sample of the SVF above on SIMD lanes (one filter per lane): advances the state
+/// (`ic1`, `ic2`) and returns the taps `v1`, `v2` that the output mixes with `m0·x`. The
+/// processor's wavefront and the tests' plain cascade both run this one function.
+@inlinable @inline(__always)
+public func svfTick<V: SIMD>(_ x: V, ic1: inout V, ic2: inout V, a1: V, a2: V, a3: V) -> (v1: V, v2: V)
+where V.Scalar == Float {
+    let v3 = x - ic2
+    let v1 = a1 * ic1 + a2 * v3
+    let v2 = ic2 + a2 * ic1 + a3 * v3
+    ic1 = v1 + v1 - ic1
+    ic2 = v2 + v2 - ic2
+    return (v1, v2)
+}

@@ -61,10 +61,8 @@ struct Wavefront {
             }
             let p = state + v &* 2
             let ic1 = p[0], ic2 = p[1]
-            let v3 = x - ic2
-            let v1 = a1 * ic1 + a2 * v3
-            let v2 = ic2 + a2 * ic1 + a3 * v3
-            var next1 = v1 + v1 - ic1, next2 = v2 + v2 - ic2
+            var next1 = ic1, next2 = ic2
+            let (v1, v2) = svfTick(x, ic1: &next1, ic2: &next2, a1: a1, a2: a2, a3: a3)
             var y: SIMD4<Float>
             switch mix {
             case .peaking:

@@ -9,20 +9,18 @@ import Testing
 @Suite struct WavefrontTests {
     static let kindsCycle: [FilterKind] = [.lowShelf, .peaking, .highShelf, .peaking]
 
-    /// Plain per-channel, per-stage SVF cascade with fixed coefficients (the processor at rest).
+    /// Plain per-channel, stage-after-stage SVF cascade with fixed coefficients (the processor
+    /// at rest), through the same tick as the processor, one filter in one lane.
     static func reference(_ input: [Float], _ coefficients: [SVFCoefficients]) -> [Float] {
-        var ic1 = [Float](repeating: 0, count: coefficients.count), ic2 = ic1
+        var ic1 = [SIMD4<Float>](repeating: .zero, count: coefficients.count), ic2 = ic1
         return input.map { sample in
-            var x = sample
+            var x = SIMD4<Float>(repeating: sample)
             for (s, k) in coefficients.enumerated() {
-                let v3 = x - ic2[s]
-                let v1 = k.a1 * ic1[s] + k.a2 * v3
-                let v2 = ic2[s] + k.a2 * ic1[s] + k.a3 * v3
-                ic1[s] = 2 * v1 - ic1[s]
-                ic2[s] = 2 * v2 - ic2[s]
+                let (v1, v2) = svfTick(x, ic1: &ic1[s], ic2: &ic2[s], a1: .init(repeating: k.a1),
+                                       a2: .init(repeating: k.a2), a3: .init(repeating: k.a3))
                 x = k.m0 * x + k.m1 * v1 + k.m2 * v2
             }
-            return x
+            return x[0]
         }
     }
 
