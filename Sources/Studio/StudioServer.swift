@@ -107,10 +107,16 @@ public enum StudioServer {
     /// added first; a phrase's intensity factor ("a bit", "very") scales the intensity.
     static func controls(_ request: Request, _ state: StudioState) throws(StudioError) -> HostControls {
         let query = request.uri.queryParameters
-        for symbol in [ControlParameter.term.symbol, ControlParameter.secondTerm.symbol] {
-            if let text = query[symbol[...]].map(String.init), Int(text) == nil { _ = try state.wordIndex(text) }
+        let words = [ControlParameter.term.symbol, ControlParameter.secondTerm.symbol]
+        // A form-encoded space arrives as "+" (no word contains one): "a+bit+bright".
+        func value(_ symbol: String) -> String? {
+            let text = query[symbol[...]].map(String.init)
+            return words.contains(symbol) ? text?.replacingOccurrences(of: "+", with: " ") : text
         }
-        var controls = try StudioControls.parse({ query[$0[...]].map(String.init) }, words: state.vocabulary.words)
+        for symbol in words {
+            if let text = value(symbol), Int(text) == nil { _ = try state.wordIndex(text) }
+        }
+        var controls = try StudioControls.parse(value, words: state.vocabulary.words)
         controls.intensity = min(max(controls.intensity * state.intensityScale(at: controls.term), 0), 1)
         return controls
     }

@@ -1,6 +1,7 @@
 """End-to-end test of `adaptive-eq studio` in headless Chromium (Debian chromium +
 chromium-driver, Python selenium): loads the page, plays, moves the intensity slider, switches
-A/B, runs one blind trial, and checks that the plots draw and the audio endpoint answers.
+A/B, runs one blind trial, types any word and uses the track as the reference, and checks
+that the plots draw and the audio endpoint answers.
 
 Needs the release build (`swift build -c release`, or `swift test -c release`); $AEQ_BIN
 overrides the binary. STUDIO_SCREENSHOT=path saves a screenshot of the playing page.
@@ -176,3 +177,31 @@ def test_chunk_round_trip(server):
     times.sort()
     print(f"chunk round trip (ms): median {times[100]:.1f}, p90 {times[180]:.1f}, max {times[-1]:.1f}")
     assert times[100] < 50
+
+
+def test_any_word_and_a_reference(server, browser):
+    """Enter in the search box takes any word or phrase (looked up as `process --term` does);
+    no word gives the look-up's message; the track itself can be the reference; both play."""
+    from selenium.webdriver.common.keys import Keys
+    base, _ = server
+    d = browser
+    d.get(base + "/")
+    wait_for(d, "document.body.dataset.ready === 'true'")
+    search = d.find_element(By.ID, "word-search")
+    search.send_keys("a bit hollow", Keys.ENTER)
+    wait_for(d, "studio.words.some(w => w.word === 'a bit hollow')")
+    index = js(d, "return studio.words.findIndex(w => w.word === 'a bit hollow')")
+    assert js(d, "return studio.values.term") == index
+    assert "inferred" in d.find_element(By.ID, "message").text
+    selected = [o.text for o in d.find_elements(By.CSS_SELECTOR, "#word option") if o.is_selected()]
+    assert selected and "inferred" in selected[0], selected
+    search.send_keys("zzqxv", Keys.ENTER)
+    wait_for(d, "document.getElementById('message').textContent.includes(\"unknown word 'zzqxv'\")")
+    assert js(d, "return studio.values.term") == index
+    d.find_element(By.ID, "reference").click()
+    wait_for(d, "studio.words.some(w => w.source === 'reference')")
+    assert js(d, "return studio.words[studio.values.term].source") == "reference"
+    d.find_element(By.ID, "play").click()
+    wait_for(d, "studio.stats.chunks >= 5")
+    assert d.find_element(By.ID, "message").text.startswith("reference")
+    d.find_element(By.ID, "play").click()

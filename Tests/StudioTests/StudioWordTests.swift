@@ -63,9 +63,9 @@ import AEQTestSupport
                 #expect(r.error.contains("unknown word 'zzqxv'") && r.error.contains("nearest known words"))
                 #expect(state.vocabulary.words.count == learnt + 1)
             }
-            // A chunk may name the phrase directly: the host equaliser's output with the
+            // A chunk may name the phrase directly (spaces form-encoded as "+"): the host equaliser's output with the
             // phrase's latent as one more row and its intensity factor (× 0.5) applied.
-            let r = try await client.get("/api/chunk?term=a%20bit%20hollow&intensity=0.8&track=opening&player=word-player-1&pos=0&frames=8192")
+            let r = try await client.get("/api/chunk?term=a+bit+hollow&intensity=0.8&track=opening&player=word-player-1&pos=0&frames=8192")
             #expect(r.status == 200)
             let chunk = try #require(decodeChunk(r.body, channels: 2))
             var controls = HostControls()
