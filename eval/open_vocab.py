@@ -31,6 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "python"))
 from aeq import audio, tonal  # noqa: E402
+from aeq.crowd import edit_distance  # noqa: E402
 HELDOUT = ROOT / "data" / "audealize_heldout_words.json"
 AUDEALIZE = ROOT / "data" / "audealize_eq_words.json"
 MID = (tonal.BAND_CENTRES >= 40) & (tonal.BAND_CENTRES <= 12500)
@@ -58,15 +59,6 @@ def term_curve(binary, pink_path, fs, t0, word, out):
         return None, err.strip()
     _, y = audio.read_audio(out)
     return tonal.tbc(y[int(SKIP_S * fs):], fs) - t0, err.strip()
-
-
-def edit_distance(a, b):
-    d = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, d[0] = d[0], i
-        for j, cb in enumerate(b, 1):
-            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (ca != cb))
-    return d[-1]
 
 
 def learnt_words(binary):

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import data, dsp
+from aeq.crowd import edit_distance  # noqa: E402  (dsp puts python/ on the path)
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "Sources" / "AdaptiveEQResources" / "Resources" / "AdaptiveEQVocabulary.safetensors"
@@ -314,15 +315,6 @@ def read_table():
 def level_free_bands(c):
     mid = (dsp.BANDS >= 100) & (dsp.BANDS <= 10000)
     return c - c[mid].mean()
-
-
-def edit_distance(a, b):
-    d = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, d[0] = d[0], i
-        for j, cb in enumerate(b, 1):
-            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (ca != cb))
-    return d[-1]
 
 
 def evaluate():

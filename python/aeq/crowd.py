@@ -38,6 +38,16 @@ def norm_word(s: str) -> str:
     return re.sub(r"\s+", " ", s.strip().lower())
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions): the nearest-spelling baseline."""
+    d = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, d[0] = d[0], i
+        for j, cb in enumerate(b, 1):
+            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (ca != cb))
+    return d[-1]
+
+
 @dataclass(frozen=True)
 class SafeRow:
     id: int

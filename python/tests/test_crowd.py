@@ -71,3 +71,10 @@ def test_crowd_curve_prefers_safe_db():
     word = next(w for w in aud if w not in safe)
     assert crowd.crowd_curve(word, safe, aud)[1] == "Audealize"
     assert crowd.crowd_curve("zzqxv", safe, aud) == (None, None)
+
+
+def test_edit_distance_counts_single_character_edits():
+    assert crowd.edit_distance("kitten", "sitting") == 3
+    assert crowd.edit_distance("", "warm") == 4
+    assert crowd.edit_distance("warm", "warm") == 0
+    assert crowd.edit_distance("warm", "wram") == 2
