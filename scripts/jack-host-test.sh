@@ -63,6 +63,13 @@ wait_for_port() {  # PORT TIMEOUT_TENTHS
   return 1
 }
 
+# JACK keeps a slot per server (8 in all) in a shared-memory registry and frees a dead server's
+# slot only when a server of the same name starts again. A test run that was killed leaves its
+# slot behind; when no JACK server runs at all, the registry and this script's segments are stale.
+if ! pidof jackd >/dev/null 2>&1; then
+  rm -f /dev/shm/jack-shm-registry /dev/shm/jack_aeq-test-* /dev/shm/jack_sem.*_aeq-test-* 2>/dev/null
+fi
+
 start_server() {
   jackd -n "$server" -d dummy -r "$rate" -p "$period" >"$work/jackd.log" 2>&1 &
   pids[0]=$!
@@ -91,7 +98,9 @@ if [ "$mode" = live ] && [ -n "${AEQ_JACK_RESTART:-}" ]; then
   kill -KILL "${pids[0]}"; wait "${pids[0]}" 2>/dev/null
   sleep 1.5
   if ! kill -0 "$host" 2>/dev/null; then
-    wait "$host"; echo "host_status=$?"; cat "$work/host.log"; exit 0
+    wait "$host"; status=$?
+    start_server  # the same name takes the killed server's registry slot; cleanup stops it cleanly
+    echo "host_status=$status"; cat "$work/host.log"; exit 0
   fi
   start_server
   wait_for_port aeqhost:out_r 100 || { cat "$work/host.log" >&2; exit 1; }
