@@ -93,24 +93,26 @@ public final class HeadroomWriter {
         // The limiter runs `lookaheadFrames` behind: drop that many frames at the start and
         // push as many frames of silence through at the end.
         var toSkip = limiter.lookaheadFrames
-        var flushing = false, flushLeft = limiter.lookaheadFrames
-        while true {
-            var got = flushing ? 0 : reader.read(into: buffer, frames: blockFrames)
-            if got <= 0 {
-                if flushLeft == 0 { break }
-                flushing = true
-                got = min(flushLeft, blockFrames)
-                flushLeft -= got
-                buffer.update(repeating: 0, count: got * channelCount)
-            } else if gain != 1 {
-                for i in 0..<(got * channelCount) { buffer[i] *= gain }
-            }
+        func limitAndWrite(_ frames: Int) throws(AudioFileError) {
             var written = 0
-            for f in 0..<got {
+            for f in 0..<frames {
                 limiter.process(buffer + f * channelCount, into: limited + written * channelCount)
                 if toSkip > 0 { toSkip -= 1 } else { written += 1 }
             }
             if written > 0 { try output.write(limited, frames: written) }
+        }
+        while true {
+            let got = reader.read(into: buffer, frames: blockFrames)
+            if got <= 0 { break }
+            if gain != 1 { for i in 0..<(got * channelCount) { buffer[i] *= gain } }
+            try limitAndWrite(got)
+        }
+        var silence = limiter.lookaheadFrames
+        while silence > 0 {
+            let n = min(silence, blockFrames)
+            buffer.update(repeating: 0, count: n * channelCount)
+            try limitAndWrite(n)
+            silence -= n
         }
         try output.finish()
         return Fit(wholeFileDecibels: gain == 1 ? 0 : 20 * log10f(gain),
