@@ -220,13 +220,34 @@ def pink_own_curve(m):
     return dsp.response_db(m.params(za), dsp.BANDS).mean(0)
 
 
+PEAK_GRID = 20.0 * 1000.0 ** (np.arange(0, 120) / 119.0)  # 20 Hz .. 20 kHz, ~12 points per octave
+
+
+def word_scale(m, zt, intensity, steps=11, flat_peak_db=0.75):
+    """WordIntensity.latentScale: the latent scale at which decoder(scale·z_target) peaks at
+    intensity × its full peak (dB, 20 Hz - 20 kHz), by bisection."""
+    if intensity <= 0 or intensity >= 1:
+        return float(intensity)
+    zt = np.asarray(zt, float)
+    peak = lambda s: float(np.abs(dsp.response_db(m.params(s * zt)[0], PEAK_GRID)).max())
+    full = peak(1.0)
+    if full < flat_peak_db:
+        return float(intensity)
+    lo, hi = 0.0, 1.0
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if peak(mid) < intensity * full else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
 def applied_curve(m, za, zt, intensity):
     """Applied response (band centres, dB) for one analysis, as the engine forms it
-    (StreamingAdaptiveEQ.analyse): the own colouration taken on in proportion to intensity²,
-    z_current = i²·z_audio, target z_current + i·(z_target − z_current), then the inverse of
-    decoder(z_current). The correction limit is not simulated (the CLI figures include it)."""
-    zc = intensity ** 2 * za
-    zf = zc + intensity * (zt - zc)
+    (StreamingAdaptiveEQ.analyse): z_current = i⁴·z_audio, z_final = (1 − i)·z_current +
+    λ(i)·z_target (word_scale), then the inverse of decoder(z_current). The correction limit is
+    not simulated (the CLI figures include it)."""
+    zt = np.asarray(zt, float)
+    zc = intensity ** 4 * np.asarray(za, float)
+    zf = (1 - intensity) * zc + word_scale(m, zt, intensity) * zt
     return dsp.response_db(m.params(zf)[0], dsp.BANDS) - dsp.response_db(m.params(zc)[0], dsp.BANDS)
 
 

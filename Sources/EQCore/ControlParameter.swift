@@ -88,7 +88,7 @@ public enum ControlParameter: Int, CaseIterable, Sendable {
         case .smoothingTime: 100
         case .outputGain: 0
         case .enabled, .loudnessMatch: 1
-        case .correctionLimit: 6
+        case .correctionLimit: 12
         }
     }
 
