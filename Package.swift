@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "Studio",
             dependencies: [
-                "AdaptiveEQ", "AudioFile", "EQCore", "EQDSP", "EQInference",
+                "AdaptiveEQ", "AudioFile", "EQAnalysis", "EQCore", "EQDSP", "EQInference",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             resources: [.copy("Web")]),
@@ -64,12 +64,12 @@ let package = Package(
         .testTarget(name: "EQDSPTests", dependencies: ["EQDSP", "CMallocCounter", "CRetainCounter", "AEQTestSupport"]),
         .testTarget(name: "EQAnalysisTests", dependencies: ["EQAnalysis", "EQInference", "CMallocCounter"], path: "Tests/EQAnalysisTests"),
         .testTarget(name: "EQInferenceTests", dependencies: ["EQInference"]),
-        .testTarget(name: "AdaptiveEQTests", dependencies: ["AdaptiveEQ", "AdaptiveEQResources", "AudioFile", "EQInference", "CMallocCounter", "CRetainCounter", "AEQTestSupport"]),
+        .testTarget(name: "AdaptiveEQTests", dependencies: ["AdaptiveEQ", "AdaptiveEQResources", "AudioFile", "EQAnalysis", "EQInference", "CMallocCounter", "CRetainCounter", "AEQTestSupport"]),
         .testTarget(name: "AudioFileTests", dependencies: ["AudioFile", "CSndfile", "AEQTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["AudioFile", "EQDSP", "AEQTestSupport"]),
         // Runs the studio server on a loopback port and talks to it over HTTP.
         .testTarget(name: "StudioTests", dependencies: [
-            "Studio", "AdaptiveEQ", "AdaptiveEQResources", "AudioFile", "EQInference", "AEQTestSupport",
+            "Studio", "AdaptiveEQ", "AdaptiveEQResources", "AudioFile", "EQAnalysis", "EQInference", "AEQTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // Starts real hosts (lv2apply, jackd -d dummy, jalv, adaptive-eq live) via scripts/.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Open vocabulary and reference matching, measured through the `adaptive-eq` CLI.
 
-    python3 eval/open_vocab.py [--bin PATH] [--clips DIR] [--words N] [--pairs-clips N] [--correction-limit-db X]
+    python3 eval/open_vocab.py [--bin PATH] [--clips DIR] [--words N] [--pairs-clips N]
 
 1. Held-out words (data/audealize_heldout_words.json, never used in training): each word's
    term curve on pink noise at intensity 1 (output TBC minus input TBC, after 3 s) against
@@ -107,7 +107,7 @@ def tbc_distance(a, b):
     return float(np.sqrt(np.mean(d ** 2)))
 
 
-def reference_study(binary, tmp, clips, n_clips, limit_db=None):
+def reference_study(binary, tmp, clips, n_clips):
     clips = sorted(Path(clips).glob("music*.wav"))[:n_clips]
     if not clips:
         print(f"reference matching: no music*.wav clips in {clips}")
@@ -129,9 +129,8 @@ def reference_study(binary, tmp, clips, n_clips, limit_db=None):
     for c_in, c_ref in itertools.product([c.stem for c in clips], repeat=2):
         for e_in, e_ref in itertools.permutations(COLOURS, 2):
             src, ref = coloured[(c_in, e_in)], coloured[(c_ref, e_ref)]
-            extra = [] if limit_db is None else ["--correction-limit-db", limit_db]
             code, _, err = run(binary, "process", src, f"{tmp}/out.wav", "--force", "--reference", ref,
-                               "--intensity", "1", *extra)
+                               "--intensity", "1")
             assert code == 0, err
             fs, y = audio.read_audio(f"{tmp}/out.wav")
             before = tbc_distance(tbcs[(c_in, e_in)], tbcs[(c_ref, e_ref)])
@@ -158,7 +157,6 @@ def main():
     ap.add_argument("--words", type=int, default=0, help="first N held-out words only (0 = all)")
     ap.add_argument("--pairs-clips", type=int, default=3, help="music clips in the reference study")
     ap.add_argument("--only", choices=("words", "reference"), help="one study only")
-    ap.add_argument("--correction-limit-db", type=float, help="reference study: pass this correction limit to process")
     ap.add_argument("--json", type=Path, help="write the rows here")
     a = ap.parse_args()
     out = {}
@@ -166,7 +164,7 @@ def main():
         if a.only != "reference":
             out["heldout"] = heldout_study(a.bin, tmp, a.words)
         if a.only != "words":
-            out["reference"] = reference_study(a.bin, tmp, a.clips, a.pairs_clips, a.correction_limit_db)
+            out["reference"] = reference_study(a.bin, tmp, a.clips, a.pairs_clips)
     if a.json:
         a.json.write_text(json.dumps(out, indent=1))
 

@@ -18,8 +18,14 @@ struct AnalyzeCommand: ParsableCommand {
             at the end), a suggested intensity (the one whose applied EQ peaks at about 6 dB,
             a clear but not drastic change), and optionally a plot.
 
+            With --reference, prints instead the matching EQ that `process --reference` would
+            apply (its 13 parameters, as --eq takes them, and its response), the loudness-matching
+            gain, and the tonal-balance distance to the reference before and after (RMS dB over
+            100 Hz–10 kHz, level removed, predicted from the long-term spectra and the EQ's response).
+
             Examples:
               adaptive-eq analyze mix.wav
+              adaptive-eq analyze mix.wav --reference ref.flac --intensity 1
               adaptive-eq analyze mix.wav --term bright --intensity 0.5 --json
               adaptive-eq analyze mix.wav --term warm --plot warm.svg
             """)
@@ -27,10 +33,11 @@ struct AnalyzeCommand: ParsableCommand {
     @Argument(help: "Input audio file.")
     var input: String
 
-    @Option(help: "Word whose EQ to show.")
-    var term = "warm"
+    @Option(name: .customLong("term"), help: "Word whose EQ to show (default: warm).")
+    var termChoice: String?
+    var term: String { termChoice ?? "warm" }
 
-    @Option(help: "A reference recording: show its colouration beside the input's and use it as the target instead of --term.")
+    @Option(help: "A reference recording: show the matching EQ towards it instead of a word's EQ.")
     var reference: String?
 
     @Option(help: "Intensity 0…1.")
@@ -60,27 +67,18 @@ struct AnalyzeCommand: ParsableCommand {
         guard (1...50).contains(top) else { throw CLIError("--top must be 1…50") }
         _ = try ControlParameter.correctionLimit.checked(correctionLimitDecibels)
         if let plot, !(plot.hasSuffix(".svg") || plot.hasSuffix(".png")) { throw CLIError("--plot must end in .svg or .png") }
+        if reference != nil && termChoice != nil { throw CLIError("--term and --reference cannot be combined") }
     }
 
     func run() throws {
+        if let reference { return try analyzeReference(reference) }
         let base = try loadModel(path: model)
-        let model: AdaptiveEQModel, termIndex: Int, intensity: Float, wordLine: String, learnt: Bool
-        var referenceLatent: [Float]?
-        if let reference {
-            let z = try referenceColouration(path: reference, model: base)
-            referenceLatent = z
-            model = base.appendingTerm("reference", latent: z)
-            termIndex = model.terms.count - 1
-            (intensity, learnt) = (self.intensity, false)
-            wordLine = "reference '\(reference)': its colouration (encoder latent averaged over the file) is the target"
-        } else {
-            var vocabulary: OpenVocabulary?? = .some(try loadOpenVocabulary(for: base))
-            let resolved = try base.resolve(term, vocabulary: &vocabulary)
-            (model, termIndex) = (resolved.model, resolved.term)
-            intensity = min(max(self.intensity * resolved.answer.intensityScale, 0), 1)
-            (wordLine, learnt) = (resolved.answer.provenance, resolved.answer.isLearnt)
-        }
-        let label = reference == nil ? term : "reference"
+        var vocabulary: OpenVocabulary?? = .some(try loadOpenVocabulary(for: base))
+        let resolved = try base.resolve(term, vocabulary: &vocabulary)
+        let (model, termIndex) = (resolved.model, resolved.term)
+        let intensity = min(max(self.intensity * resolved.answer.intensityScale, 0), 1)
+        let (wordLine, learnt) = (resolved.answer.provenance, resolved.answer.isLearnt)
+        let label = term
         let reader = try AudioFileReader(path: input)
         let fs = Double(reader.sampleRate), channels = reader.channelCount
         let chunk = 4096
@@ -139,13 +137,6 @@ struct AnalyzeCommand: ParsableCommand {
             return distances.sorted { $0.1 < $1.1 }.prefix(top)
         }
         let nearest = nearestWords(zMean)
-        let referenceNearest = referenceLatent.map(nearestWords)
-        let decoder = EQDecoder(weights: model.decoder)
-        let referenceSettings = referenceLatent.map { z -> EQSettings in
-            var p = [Float](repeating: 0, count: EQSettings.parameterCount)
-            decoder.decode(z, into: &p)
-            return EQSettings(values: p)!
-        }
 
         // Applied EQ (target then inverse of the correction) averaged over the analyses.
         let grid = (0..<96).map { 20 * pow(1000.0, Double($0) / 95) }
@@ -164,7 +155,8 @@ struct AnalyzeCommand: ParsableCommand {
             try writePlot(plot, grid: grid, curves: [("applied EQ (mean)", applied, "#d62728"),
                                                      ("audio colouration (last)", response(last.audio), "#1f77b4"),
                                                      ("target EQ (last)", response(last.target), "#2ca02c")],
-                          spectra: [("input", inputSpectrum), ("output", outputSpectrum)],
+                          spectra: [("input", inputSpectrum.centresHz, inputSpectrum.meanDecibels),
+                                    ("output", outputSpectrum.centresHz, outputSpectrum.meanDecibels)],
                           title: "\((input as NSString).lastPathComponent): \(label) at intensity \(intensity)")
         }
 
@@ -176,8 +168,6 @@ struct AnalyzeCommand: ParsableCommand {
                 "nearest_words": nearest.map { ["word": $0.0, "distance": $0.1] },
                 "term": term, "intensity": intensity, "suggested_intensity": suggested,
                 "term_source": wordLine, "term_learnt": learnt,
-                "reference": reference.map { ["file": $0, "eq": referenceSettings!.values,
-                                              "nearest_words": referenceNearest!.map { ["word": $0.0, "distance": $0.1] }] } as Any,
                 "audio_eq_last": last.audio.values, "correction_eq_last": last.correction.values,
                 "target_eq_last": last.target.values,
                 "correction_limit_db": correctionLimitDecibels,
@@ -197,10 +187,6 @@ struct AnalyzeCommand: ParsableCommand {
         print("its colouration now:  " + describe(last.audio))
         if last.correction != last.audio {
             print(String(format: "corrected within ±%g dB: ", correctionLimitDecibels) + describe(last.correction))
-        }
-        if let referenceSettings, let referenceNearest {
-            print("reference sounds closest to: " + referenceNearest.map { String(format: "%@ (%.2f)", $0.0, $0.1) }.joined(separator: ", "))
-            print("reference colouration: " + describe(referenceSettings))
         }
         print("target: " + wordLine)
         print("\(label) at \(intensity) aims for: " + describe(last.target))
@@ -298,7 +284,7 @@ final class MeanLogMel {
 /// Writes an SVG (converted to PNG with rsvg-convert when the path ends in .png): EQ curves
 /// on a ±15 dB axis and the input/output long-term spectra (normalised) beneath.
 func writePlot(_ path: String, grid: [Double], curves: [(String, [Double], String)],
-               spectra: [(String, MeanLogMel)], title: String) throws {
+               spectra: [(String, [Double], [Double])], title: String) throws {
     let w = 900.0, h = 640.0, left = 70.0, right = 20.0
     func x(_ f: Double) -> Double { left + (w - left - right) * log(f / 20) / log(1000) }
     func panel(top: Double, height: Double, range: ClosedRange<Double>, label: String,
@@ -326,11 +312,11 @@ func writePlot(_ path: String, grid: [Double], curves: [(String, [Double], Strin
     svg += "<rect width='100%' height='100%' fill='white'/>"
     svg += "<text x='\(w / 2)' y='22' font-size='15' text-anchor='middle'>\(title.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;"))</text>"
     svg += panel(top: 40, height: 300, range: -15...15, label: "EQ (dB)", series: curves.map { ($0.0, grid, $0.1, $0.2) })
-    let colours = ["#7f7f7f", "#9467bd"]
+    let colours = ["#7f7f7f", "#9467bd", "#2ca02c"]
     let spectrumSeries = spectra.enumerated().map { i, s -> (String, [Double], [Double], String) in
-        let db = s.1.meanDecibels
-        let peak = db.max() ?? 0
-        return ("\(s.0) spectrum (mean log-mel)", s.1.centresHz, db.map { $0 - peak }, colours[i % 2])
+        let kept = zip(s.1, s.2).filter { $0.1.isFinite }
+        let peak = kept.map(\.1).max() ?? 0
+        return ("\(s.0) spectrum", kept.map(\.0), kept.map { $0.1 - peak }, colours[i % colours.count])
     }
     svg += panel(top: 380, height: 220, range: -60...0, label: "level (dB)", series: spectrumSeries)
     svg += "<text x='\(w / 2)' y='\(h - 6)' font-size='12' text-anchor='middle'>frequency (Hz)</text></svg>"

@@ -114,10 +114,13 @@ struct FileRenderer {
 struct ProgressBar {
     let totalFrames: Int
     let enabled: Bool
+    /// Printed before the bar (what is being done, when there is more than one pass).
+    let label: String
     private var lastPercent = -1
 
-    init(totalFrames: Int, sampleRate: Int, enabled: Bool) {
+    init(totalFrames: Int, sampleRate: Int, enabled: Bool, label: String = "") {
         self.totalFrames = max(totalFrames, 1)
+        self.label = label
         self.enabled = enabled && isatty(STDERR_FILENO) == 1 && totalFrames > 5 * sampleRate
     }
 
@@ -128,7 +131,7 @@ struct ProgressBar {
         lastPercent = percent
         let width = 30, filled = percent * width / 100
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        FileHandle.standardError.write("\r[\(bar)] \(percent)%".data(using: .utf8)!)
+        FileHandle.standardError.write("\r\(label)[\(bar)] \(percent)%".data(using: .utf8)!)
     }
 
     func finish() {

@@ -32,6 +32,14 @@ struct ProcessCommand: ParsableCommand {
               adaptive-eq process vox.flac vox.flac.wav --term bright --intensity 1 --force
               adaptive-eq process in.wav out.wav --eq -6,100,0,300,0.71,0,1000,0.71,0,3000,0.71,3,8000
               adaptive-eq process album/ extra.flac --output-dir album-warm --term warm --jobs 2
+              adaptive-eq process mix.wav mix-like-ref.wav --reference ref.flac --intensity 0.8
+
+            With --reference, the long-term spectra (one-third-octave bands) of the input and
+            the reference are compared and the 5-band EQ is fitted to their difference
+            (within ±12 dB; docs/VOCABULARY.md); --intensity scales it (0 = exact null, 1 = full
+            match); it is applied as a static EQ, with a whole-file loudness-matching gain
+            unless --loudness-match off. Each input is read twice (measure, then render); at
+            most the first 30 minutes of a file are measured.
 
             With --output-dir, every input file and every audio file below the input folders
             is rendered into that folder under the same relative name (.mp3/.ogg/.opus become
@@ -77,9 +85,10 @@ struct ProcessCommand: ParsableCommand {
     var intensity: Float = ControlParameter.intensity.defaultValue
 
     @Option(name: .customLong(ControlParameter.mode.flagName), help: ControlParameter.mode.flagHelpChoice)
-    var mode = EngineMode(EqualiserMode.wordModes[Int(ControlParameter.mode.defaultValue)])
+    var modeChoice: EngineMode?
+    var mode: EngineMode { modeChoice ?? EngineMode(EqualiserMode.wordModes[Int(ControlParameter.mode.defaultValue)]) }
 
-    @Option(help: "Make it sound like this recording: the target is its colouration (adaptive mode; instead of --term).")
+    @Option(help: "Make it sound like this recording: a static EQ matching the input's long-term spectrum to this one's, scaled by --intensity (instead of --term).")
     var reference: String?
 
     @Option(parsing: .unconditional, help: "Manual EQ: 13 comma-separated parameters (see below).")
@@ -142,8 +151,8 @@ struct ProcessCommand: ParsableCommand {
             throw CLIError("--term, --reference and --eq cannot be combined")
         default: break
         }
-        if reference != nil && (mode == .static || secondTerm != nil) {
-            throw CLIError("--reference works in adaptive mode, without --term-b")
+        if reference != nil && (modeChoice == .adaptive || secondTerm != nil || automation != nil) {
+            throw CLIError("--reference applies one static matching EQ per file: it takes no --mode adaptive, --term-b or --automation")
         }
     }
 
@@ -155,18 +164,15 @@ struct ProcessCommand: ParsableCommand {
         controls.correctionLimitDecibels = correctionLimitDecibels
         controls.matchesLoudness = loudnessMatch == .on
         let vocabulary: Vocabulary?
+        var referenceMatch: ReferenceMatch?
         if let eq {
             controls.mode = .manual
             controls.manual = try parseManualEQ(eq)
             vocabulary = nil
         } else if let reference {
-            let base = try loadModel(path: model)
-            let extended = base.appendingTerm("reference", latent: try referenceColouration(path: reference, model: base))
-            controls.mode = .adaptive
-            controls.term = extended.terms.count - 1
-            controls.secondTerm = controls.term
-            controls.intensity = intensity
-            vocabulary = HostVocabulary(staticTerms: try loadStaticTerms(), model: extended)
+            // Measured once here; each input is measured when it is rendered (`RenderJob`).
+            referenceMatch = try ReferenceMatch(path: reference, intensity: intensity, showProgress: outputFolder == nil)
+            vocabulary = nil
         } else {
             // A learnt word as given is a row of the model; anything else (an inferred word,
             // a phrase) becomes one more row, so every host path below stays the same.
@@ -184,6 +190,7 @@ struct ProcessCommand: ParsableCommand {
             vocabulary = HostVocabulary(staticTerms: try loadStaticTerms(), model: second?.model ?? first.model)
         }
         var job = RenderJob(controls: controls, vocabulary: vocabulary, blockSize: blockSize, overwrite: force)
+        job.reference = referenceMatch
         if let automation {
             // Automated words and modes need the vocabulary even when the render starts on --eq.
             job.vocabulary = try vocabulary ?? loadVocabulary(modelPath: model)
@@ -219,11 +226,15 @@ struct RenderJob: Sendable {
     var blockSize: Int
     var overwrite: Bool
     var automation: [(timeSeconds: Double, controls: HostControls)] = []
+    /// With a reference, each input is measured first (a second pass over the file) and
+    /// rendered with its own matching EQ.
+    var reference: ReferenceMatch?
 
     func render(input: String, output: String, showProgress: Bool) throws -> FileRenderer.Summary {
         let renderer = FileRenderer(inputPath: input, outputPath: output, blockSize: blockSize,
                                     overwrite: overwrite, showProgress: showProgress)
         let reader = try renderer.openInput()
+        let controls = try reference?.controls(self.controls, forInput: input, showProgress: showProgress) ?? self.controls
         var host = vocabulary.map { HostEqualiser(vocabulary: $0) } ?? HostEqualiser(vocabulary: [])
         host.prepare(ProcessSpec(sampleRateHz: Double(reader.sampleRate), maximumBlockFrames: blockSize,
                                  channelCount: reader.channelCount))

@@ -105,7 +105,7 @@ public enum StudioServer {
 
     /// The controls of a request. A word not listed yet (any word or phrase) is looked up and
     /// added first; a phrase's intensity factor ("a bit", "very") scales the intensity.
-    static func controls(_ request: Request, _ state: StudioState) throws(StudioError) -> HostControls {
+    static func controls(_ request: Request, _ state: StudioState, track: StudioTrack) throws(StudioError) -> HostControls {
         let query = request.uri.queryParameters
         let words = [ControlParameter.term.symbol, ControlParameter.secondTerm.symbol]
         // A form-encoded space arrives as "+" (no word contains one): "a+bit+bright".
@@ -118,7 +118,7 @@ public enum StudioServer {
         }
         var controls = try StudioControls.parse(value, words: state.vocabulary.words)
         controls.intensity = min(max(controls.intensity * state.intensityScale(at: controls.term), 0), 1)
-        return controls
+        return state.matchingControls(controls, track: track)
     }
 
     static func integer(_ request: Request, _ name: String, in range: ClosedRange<Int>) throws(StudioError) -> Int {
@@ -140,7 +140,7 @@ public enum StudioServer {
         let track = try track(request, state)
         let position = try integer(request, "pos", in: 0...track.frameCount)
         let frames = try integer(request, "frames", in: 1...StudioPlayer.maximumChunkFrames)
-        let controls = try controls(request, state)
+        let controls = try controls(request, state, track: track)
         let (output, t) = player.render(track, from: position, frames: frames, controls: controls)
         let rate = Double(track.sampleRateHz)
         func curve(_ s: EQSettings) -> [Double] {
@@ -173,7 +173,7 @@ public enum StudioServer {
     /// The whole track rendered with the given controls, as a WAV file in the track's encoding.
     static func export(_ request: Request, _ state: StudioState) throws(StudioError) -> Response {
         let track = try track(request, state)
-        let controls = try controls(request, state)
+        let controls = try controls(request, state, track: track)
         let player = StudioPlayer(vocabulary: state.vocabulary, map: nil)
         let path = state.temporaryFolder + "/export-\(StudioState.newID()).wav"
         defer { unlink(path) }

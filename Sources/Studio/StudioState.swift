@@ -44,6 +44,11 @@ public final class StudioState: @unchecked Sendable {
     private var tracks: [StudioTrack] = []
     private var players: [String: StudioPlayer] = [:]
     var words: WordRows
+    /// Long-term spectra of the reference rows (by word index) and of tracks (by id), and
+    /// matching EQs at intensity 1 (by "track-id word-index").
+    var referenceLevels: [Int: [Double]] = [:]
+    var trackLevels: [String: [Double]?] = [:]
+    var fits: [String: EQSettings] = [:]
 
     /// The words the page offers: the learnt vocabulary, then any added rows.
     public var vocabulary: HostVocabulary {

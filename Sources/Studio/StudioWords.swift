@@ -1,4 +1,5 @@
 import AdaptiveEQ
+import EQAnalysis
 import EQInference
 
 /// The studio's word list: the learnt vocabulary, then the rows added while serving (any
@@ -80,8 +81,9 @@ extension StudioState {
                             provenance: answer.provenance, staticTerms: staticTerms, map: map)
     }
 
-    /// Adds the colouration of track `id` (`ColourationMeter` over the whole track) as a word,
-    /// "reference: NAME", and returns its index: "make it sound like this track".
+    /// Adds track `id` as a word, "reference: NAME", and returns its index: "make it sound
+    /// like this track". Played on any track, the word applies the matching EQ from that
+    /// track's long-term spectrum to this one's (`matchingControls`), as `process --reference`.
     public func addReference(track id: String) throws(StudioError) -> Int {
         guard let track = track(id) else { throw .notFound("track: no such track (it may have been replaced by newer uploads)") }
         guard let model = vocabulary.model, let staticTerms else {
@@ -89,12 +91,35 @@ extension StudioState {
         }
         let name = HostVocabulary.normalise("reference: " + track.name)
         if let i = vocabulary.index(of: name) { return i }
-        let channels = track.channelCount, chunk = 4096
-        var meter = ColourationMeter(model: model, sampleRateHz: Double(track.sampleRateHz), channelCount: channels)
+        guard let levels = spectrum(of: track) else {
+            throw .badRequest("reference: the track is too short or too quiet to measure (needs about 0.1 s above -60 dBFS)")
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        if let i = words.vocabulary.index(of: name) { return i }
+        guard words.added < Self.maximumAddedRows else {
+            throw .badRequest("reference: \(Self.maximumAddedRows) words were added in this session already; restart the studio for more")
+        }
+        // The row's latent is never steered to (the row always plays as the matching EQ).
+        let index = words.append(name, latent: [Float](repeating: 0, count: model.latentCount), intensityScale: 1,
+                                 source: "reference",
+                                 provenance: "the matching EQ from the playing track's long-term spectrum to that of '\(track.name)'",
+                                 staticTerms: staticTerms, map: nil)
+        referenceLevels[index] = levels
+        return index
+    }
+
+    /// The long-term spectrum of a track (cached per track).
+    func spectrum(of track: StudioTrack) -> [Double]? {
+        lock.lock()
+        let cached = trackLevels[track.id]
+        lock.unlock()
+        if let cached { return cached }
+        let analysis = LongTermSpectrum(sampleRateHz: Double(track.sampleRateHz))
+        let channels = track.channelCount, chunk = 16_384
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk * channels)
         let pointers = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: channels)
-        let scratch = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: channels)
-        defer { buffer.deallocate(); pointers.deallocate(); scratch.deallocate() }
+        defer { buffer.deallocate(); pointers.deallocate() }
         for c in 0..<channels { pointers[c] = buffer + c * chunk }
         var position = 0
         while position < track.frameCount {
@@ -102,19 +127,41 @@ extension StudioState {
             for c in 0..<channels {
                 track.channels[c].withUnsafeBufferPointer { pointers[c].update(from: $0.baseAddress! + position, count: n) }
             }
-            meter.add(pointers, channelCount: channels, frameCount: n, scratch: scratch)
+            analysis.add(pointers, channelCount: channels, frameCount: n)
             position += n
         }
-        guard let latent = meter.meanLatent else { throw .badRequest("reference: the track is too short to analyse (needs about 0.1 s)") }
+        let levels = analysis.bandLevelsDecibels
         lock.lock()
-        defer { lock.unlock() }
-        if let i = words.vocabulary.index(of: name) { return i }
-        guard words.added < Self.maximumAddedRows else {
-            throw .badRequest("reference: \(Self.maximumAddedRows) words were added in this session already; restart the studio for more")
+        trackLevels[track.id] = levels
+        lock.unlock()
+        return levels
+    }
+
+    /// `controls` as played on `track`: when the word is a reference, manual mode with the
+    /// matching EQ at the intensity, plus the whole-file loudness-matching gain when on;
+    /// otherwise unchanged.
+    func matchingControls(_ controls: HostControls, track: StudioTrack) -> HostControls {
+        lock.lock()
+        let reference = referenceLevels[controls.term]
+        lock.unlock()
+        guard let reference else { return controls }
+        let fs = Double(track.sampleRateHz), centres = LongTermSpectrum.bandCentresHz
+        var c = controls
+        c.mode = .manual
+        guard let input = spectrum(of: track) else { c.manual = .flat; return c }
+        let key = "\(track.id) \(controls.term)"
+        lock.lock()
+        let cached = fits[key]
+        lock.unlock()
+        let full = cached ?? MatchingEQ.fit(input: input, reference: reference, bandCentresHz: centres, sampleRateHz: fs)
+        if cached == nil { lock.lock(); fits[key] = full; lock.unlock() }
+        c.manual = full.scaled(by: controls.intensity)
+        if c.matchesLoudness {
+            let gain = MatchingEQ.loudnessGainDecibels(c.manual, input: input, bandCentresHz: centres, sampleRateHz: fs)
+            let range = ControlParameter.outputGain.range
+            c.outputGainDecibels = min(max(c.outputGainDecibels + gain, range.lowerBound), range.upperBound)
         }
-        return words.append(name, latent: latent, intensityScale: 1, source: "reference",
-                            provenance: "the colouration of '\(track.name)' (encoder latent averaged over the track)",
-                            staticTerms: staticTerms, map: map)
+        return c
     }
 
     /// The intensity factor of the word at `index` (1 outside the list).

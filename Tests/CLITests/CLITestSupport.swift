@@ -55,3 +55,17 @@ func musicClips() -> [String] {
         .deletingLastPathComponent().appendingPathComponent("Sources/AdaptiveEQResources/Resources/demo.flac").path
     return found + [demo]
 }
+
+/// Pink noise at about -30 dBFS RMS (Paul Kellet's filter on seeded white noise).
+func pinkNoise(frames: Int, seed: UInt64 = 11) -> [Float] {
+    var rng = SeededGenerator(seed: seed)
+    var b = [Float](repeating: 0, count: 7), x = [Float](repeating: 0, count: frames)
+    for i in x.indices {
+        let w = Float.random(in: -1...1, using: &rng)
+        b[0] = 0.99886 * b[0] + w * 0.0555179; b[1] = 0.99332 * b[1] + w * 0.0750759
+        b[2] = 0.96900 * b[2] + w * 0.1538520; b[3] = 0.86650 * b[3] + w * 0.3104856
+        b[4] = 0.55000 * b[4] + w * 0.5329522; b[5] = -0.7616 * b[5] - w * 0.0168980
+        x[i] = 0.02 * (b[0] + b[1] + b[2] + b[3] + b[4] + b[5] + b[6] + w * 0.5362); b[6] = w * 0.115926
+    }
+    return x
+}

@@ -1,4 +1,5 @@
 import AdaptiveEQ
+import EQAnalysis
 import EQInference
 import Foundation
 import Studio
@@ -91,31 +92,32 @@ import AEQTestSupport
             #expect(row["source"] as? String == "reference")
             let missing = try await client.send("/api/reference?track=nope", method: "POST")
             #expect(missing.status == 404)
-            // Its target is the track's colouration as `ColourationMeter` hears it over the
-            // whole track: the host equaliser's output with that latent as one more row.
+            // Played, it is the matching EQ from the playing track's long-term spectrum to the
+            // reference's (the same fitter as `process --reference`), static, with the
+            // whole-track loudness gain: here the track is its own reference, so nearly flat.
             let track = state.trackList[0]
-            let model = try #require(studioVocabulary.0.model)
-            var meter = ColourationMeter(model: model, sampleRateHz: 44_100, channelCount: 2)
             let n = track.frameCount
+            let spectrum = LongTermSpectrum(sampleRateHz: 44_100)
             let samples = UnsafeMutablePointer<Float>.allocate(capacity: 2 * n)
             let pointers = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: 2)
-            let scratch = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: 2)
-            defer { samples.deallocate(); pointers.deallocate(); scratch.deallocate() }
+            defer { samples.deallocate(); pointers.deallocate() }
             for c in 0..<2 {
                 pointers[c] = samples + c * n
                 pointers[c].initialize(from: track.channels[c], count: n)
             }
-            meter.add(pointers, channelCount: 2, frameCount: n, scratch: scratch)
-            let mean = meter.meanLatent
-            let latent = try #require(mean)
-            let reply = try await client.get("/api/chunk?term=\(learnt)&intensity=1&track=opening&player=ref-player-1&pos=0&frames=8192")
+            spectrum.add(pointers, channelCount: 2, frameCount: n)
+            let levels = try #require(spectrum.bandLevelsDecibels)
+            let centres = LongTermSpectrum.bandCentresHz
+            let fitted = MatchingEQ.fit(input: levels, reference: levels, bandCentresHz: centres, sampleRateHz: 44_100)
+            #expect(MatchingEQ.responseDecibels(fitted, bandCentresHz: centres, sampleRateHz: 44_100).allSatisfy { abs($0) < 0.05 })
+            let reply = try await client.get("/api/chunk?term=\(learnt)&intensity=0.8&track=opening&player=ref-player-1&pos=0&frames=8192")
             let chunk = try #require(decodeChunk(reply.body, channels: 2))
             var controls = HostControls()
-            controls.term = learnt
-            controls.intensity = 1
-            let vocabulary = HostVocabulary(staticTerms: studioVocabulary.1,
-                                            model: model.appendingTerm("reference: noise", latent: latent))
-            #expect(chunk.output == direct(state, vocabulary, controls, frames: 8192))
+            controls.mode = .manual
+            controls.manual = fitted.scaled(by: 0.8)
+            controls.outputGainDecibels = MatchingEQ.loudnessGainDecibels(controls.manual, input: levels, bandCentresHz: centres,
+                                                                          sampleRateHz: 44_100)
+            #expect(chunk.output == direct(state, state.vocabulary, controls, frames: 8192))
         }
     }
 }
