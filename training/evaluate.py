@@ -49,6 +49,8 @@ class Model:
         self.terms = ck["terms"]
         self.names = list(self.terms["names"])
         self.neutral = ck["neutral"]
+        # The engine scales the encoder's latent by the model's calibrated colouration gain.
+        self.gain = float(ck.get("colouration_gain", 1.0))
         held = data.heldout_words()
         keep = [i for i, w in enumerate(self.names) if w not in held]  # as exported
         self.names = [self.names[i] for i in keep]
@@ -62,7 +64,7 @@ class Model:
         segs = torch.stack([x[s:s + n] for s in starts])
         L = self.lm(segs)
         X = (L - self.mean[:, None]) / self.std[:, None]
-        return self.net(X)
+        return self.net(X) * self.gain
 
     @torch.no_grad()
     def params(self, z):

@@ -78,6 +78,8 @@ def metadata(ck):
         "decoder_hidden": str(dsp.DEC_HIDDEN), "decoder_blocks": str(dsp.DEC_BLOCKS),
         "terms": json.dumps([ck["terms"]["names"][i] for i in shipped_rows(ck)], ensure_ascii=False),
         "neutral": neutral_sentence(ck["neutral"]),
+        # Set by `python -m training.calibrate --write` (1 = the encoder's latent as it is).
+        "colouration_gain": repr(float(ck.get("colouration_gain", 1.0))),
     }
 
 

@@ -291,6 +291,8 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         encoder.encode(into: zAudio)
         let latent = model.latentCount
         for i in 0..<latent where !zAudio[i].isFinite { return }
+        let gain = model.colourationGain
+        for i in 0..<latent { zAudio[i] *= gain }
 
         let terms = model.terms
         let count = terms.count

@@ -26,6 +26,11 @@ public struct AdaptiveEQModel: @unchecked Sendable {
     public private(set) var terms: TermTable
     /// The `neutral` metadata sentence: what colouration z = decoder⁻¹(flat) is relative to.
     public let neutralDescription: String
+    /// Factor on the encoder's latent before it is decoded as the audio's colouration
+    /// (`colouration_gain` metadata, 1 when absent): the encoder under-reports colourings
+    /// (it tracks added EQs with a slope below 1), and this gain, calibrated on validation
+    /// recordings by `python -m training.calibrate`, makes up for it.
+    public let colourationGain: Float
     public let metadata: [String: String]
 
     /// Reads and validates the model at `path` (plain POSIX I/O).
@@ -79,6 +84,15 @@ public struct AdaptiveEQModel: @unchecked Sendable {
             throw .invalidMetadata(key: "decoder_blocks", value: "\(blocks)", expected: "0 … 64")
         }
         neutralDescription = file.metadata["neutral"] ?? ""
+        if file.metadata["colouration_gain"] == nil {
+            colourationGain = 1
+        } else {
+            let gain = try file.metadataDouble("colouration_gain")
+            guard gain >= 0.25 && gain <= 4 else {
+                throw .invalidMetadata(key: "colouration_gain", value: "\(gain)", expected: "0.25 … 4")
+            }
+            colourationGain = Float(gain)
+        }
         metadata = file.metadata
 
         storedFilterbank = FloatBuffer(try file.floats("mel.filterbank", shape: [melBandCount, fftSize / 2 + 1]))

@@ -37,6 +37,24 @@ import Darwin
         }
     }
 
+    /// `colouration_gain` is optional (1 when absent), read when given, refused out of range.
+    @Test func colourationGainIsOptionalAndBounded() throws {
+        #expect(try AdaptiveEQModel(file: SafetensorsFile(bytes: makeTestModelWriter().encode())).colourationGain == 1)
+        var w = makeTestModelWriter()
+        w.metadata.append(("colouration_gain", "1.35"))
+        #expect(try AdaptiveEQModel(file: SafetensorsFile(bytes: w.encode())).colourationGain == 1.35)
+        for bad in ["0.1", "5", "nan", "loud"] {
+            var v = makeTestModelWriter()
+            v.metadata.append(("colouration_gain", bad))
+            do {
+                _ = try AdaptiveEQModel(file: SafetensorsFile(bytes: v.encode()))
+                Issue.record("colouration_gain \(bad) was accepted")
+            } catch {
+                #expect("\(error)".contains("colouration_gain"), "\(error)")
+            }
+        }
+    }
+
     @Test func rejectsMissingTensorAndBadMetadata() {
         var w = makeTestModelWriter()
         w.tensors.removeAll { $0.name == "dec.out.weight" }

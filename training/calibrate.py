@@ -1,0 +1,147 @@
+"""Calibrates the model's colouration gain on the validation recordings, through the CLI.
+
+The audio encoder tracks an EQ added to a recording with a slope below 1 (it hears a +6 dB
+shelf as about +3.5 dB), so at intensity 1 the engine undoes only part of a colouring and
+differently coloured copies of a recording do not converge as far as they could. The engine
+multiplies the encoder's latent by the model file's `colouration_gain` metadata; this script
+picks it. For each candidate gain it writes a copy of the model with that gain (tensors
+unchanged), colours each validation recording six ways (random ±6 dB low shelf, two peaks, high
+shelf, as the adaptivity figure does), renders them with `process --term warm --intensity 1
+--model COPY` and measures the spread ratio (spread of the outputs' tonal balance curves over
+the inputs'; 1 = a static EQ). The gain with the lowest median ratio wins; ties go to the
+smaller gain. Only validation tracks are used (the test split judges the result).
+
+  python -m training.calibrate [--clips build/real/valclips] [--gains 1,1.15,1.3,1.45,1.6] [--write]
+
+--write stores the chosen gain in the shipped model (Sources/AdaptiveEQResources/Resources/
+AdaptiveEQModel.safetensors), in the checkpoint (so `training.export` keeps it) and the table in
+training/artifacts/calibration.json. Needs a release build of the CLI (`swift build -c release`).
+Prepare the clips with `--make-clips` (20 s from the middle of every validation track of
+build/real/manifest.json).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from safetensors.numpy import load_file, save_file
+from scipy import signal
+
+from python.aeq import rbj, tonal
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "Sources" / "AdaptiveEQResources" / "Resources" / "AdaptiveEQModel.safetensors"
+CKPT = ROOT / "build" / "train" / "model.pt"
+OUT = ROOT / "training" / "artifacts" / "calibration.json"
+COLOURINGS = 6
+
+
+def read_metadata(path: Path) -> dict:
+    with open(path, "rb") as fh:
+        n = int.from_bytes(fh.read(8), "little")
+        return json.loads(fh.read(n)).get("__metadata__", {})
+
+
+def with_gain(src: Path, dst: Path, gain: float) -> None:
+    meta = read_metadata(src)
+    meta["colouration_gain"] = repr(float(gain))
+    save_file(load_file(str(src)), str(dst), metadata=meta)
+
+
+def make_clips(manifest: Path, out: Path, seconds: float = 20.0) -> None:
+    m = json.loads(manifest.read_text())
+    out.mkdir(parents=True, exist_ok=True)
+    for t in m["tracks"]:
+        if t["split"] != "val":
+            continue
+        x, fs = sf.read(manifest.parent / t["path"], dtype="float32", always_2d=True)
+        half = int(seconds * fs / 2)
+        mid = len(x) // 2
+        sf.write(out / f"music_{t['genre']}_{t['id']}.wav", x[max(0, mid - half):mid + half], fs, subtype="PCM_16")
+
+
+def colouring(rng) -> np.ndarray:
+    return np.array([rng.uniform(-6, 6), rng.uniform(80, 300), rng.uniform(-6, 6), rng.uniform(200, 800), 1.0,
+                     rng.uniform(-6, 6), rng.uniform(800, 3000), 1.0, 0.0, 1000, 1.0,
+                     rng.uniform(-6, 6), rng.uniform(3000, 9000)])
+
+
+def coloured_inputs(clips: list[Path], tmp: Path, seed: int = 5):
+    """Per clip: the coloured copies (float WAV, −6 dBFS peak) and their tonal balance curves."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for c in clips:
+        x, fs = sf.read(c, dtype="float64", always_2d=True)
+        paths, curves = [], []
+        for j in range(COLOURINGS):
+            y = signal.sosfilt(rbj.sos(colouring(rng), fs), x, axis=0)
+            y *= 0.5 / max(1e-9, float(np.max(np.abs(y))))
+            p = tmp / f"{c.stem}-{j}.wav"
+            sf.write(p, y.astype(np.float32), fs, subtype="FLOAT")
+            paths.append(p)
+            curves.append(tonal.tbc(y, fs))
+        out.append((c.stem, paths, curves))
+    return out
+
+
+def ratio_for(binary: str, model: Path, inputs, tmp: Path) -> list[float]:
+    ratios = []
+    for _, paths, curves in inputs:
+        outs = []
+        for p in paths:
+            o = tmp / "out.wav"
+            subprocess.run([binary, "process", str(p), str(o), "--force", "--term", "warm", "--intensity", "1",
+                            "--model", str(model)], check=True, capture_output=True, timeout=300)
+            y, fs = sf.read(o, dtype="float64", always_2d=True)
+            outs.append(tonal.tbc(y, fs))
+        ratios.append(tonal.spread(outs) / tonal.spread(curves))
+    return ratios
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--clips", type=Path, default=ROOT / "build" / "real" / "valclips")
+    ap.add_argument("--gains", default="1,1.15,1.3,1.45,1.6")
+    ap.add_argument("--bin", default=str(ROOT / ".build" / "release" / "adaptive-eq"))
+    ap.add_argument("--make-clips", action="store_true", help="cut the validation clips first")
+    ap.add_argument("--write", action="store_true", help="store the chosen gain (see above)")
+    a = ap.parse_args()
+    if a.make_clips:
+        make_clips(ROOT / "build" / "real" / "manifest.json", a.clips)
+    clips = sorted(a.clips.glob("music*.wav"))
+    if not clips:
+        raise SystemExit(f"no music*.wav validation clips in {a.clips} (run with --make-clips)")
+    gains = sorted(float(g) for g in a.gains.split(","))
+    rows = []
+    with tempfile.TemporaryDirectory() as td:
+        tmp = Path(td)
+        inputs = coloured_inputs(clips, tmp)
+        for g in gains:
+            model = tmp / "model.safetensors"
+            with_gain(MODEL, model, g)
+            r = ratio_for(a.bin, model, inputs, tmp)
+            rows.append(dict(gain=g, median_ratio=float(np.median(r)), ratios=dict(zip([i[0] for i in inputs], r))))
+            print(f"colouration gain {g:.2f}: spread ratio median {np.median(r):.3f} "
+                  f"(min {min(r):.3f}, max {max(r):.3f}) over {len(r)} validation clips", flush=True)
+    best = min(rows, key=lambda row: (round(row["median_ratio"], 3), row["gain"]))
+    print(f"chosen colouration gain: {best['gain']:.2f} (median spread ratio {best['median_ratio']:.3f})")
+    if a.write:
+        with_gain(MODEL, MODEL, best["gain"])
+        if CKPT.exists():
+            import torch
+            ck = torch.load(CKPT, map_location="cpu", weights_only=False)
+            ck["colouration_gain"] = best["gain"]
+            torch.save(ck, CKPT)
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        OUT.write_text(json.dumps(dict(clips=str(a.clips.relative_to(ROOT)) if ROOT in a.clips.resolve().parents
+                                       else str(a.clips), chosen=best["gain"], rows=rows), indent=1))
+        print(f"wrote {MODEL.relative_to(ROOT)} and {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
