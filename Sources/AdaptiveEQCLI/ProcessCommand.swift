@@ -32,14 +32,15 @@ struct ProcessCommand: ParsableCommand {
               adaptive-eq process vox.flac vox.flac.wav --term bright --intensity 1 --force
               adaptive-eq process in.wav out.wav --eq -6,100,0,300,0.71,0,1000,0.71,0,3000,0.71,3,8000
               adaptive-eq process album/ extra.flac --output-dir album-warm --term warm --jobs 2
-              adaptive-eq process mix.wav mix-like-ref.wav --reference ref.flac --intensity 0.8
+              adaptive-eq process mix.wav out.wav --reference ref.flac --intensity 0.8
 
-            With --reference, the long-term spectra (one-third-octave bands) of the input and
-            the reference are compared and the 5-band EQ is fitted to their difference
-            (within ±12 dB; docs/VOCABULARY.md); --intensity scales it (0 = exact null, 1 = full
-            match); it is applied as a static EQ, with a whole-file loudness-matching gain
-            unless --loudness-match off. Each input is read twice (measure, then render); at
-            most the first 30 minutes of a file are measured.
+            With --reference, the 5-band EQ is fitted to the difference between the
+            long-term spectra of the reference and the input (one-third-octave bands,
+            response within ±12 dB; docs/VOCABULARY.md), scaled by --intensity (0 =
+            exact null, 1 = full match) and applied as a static EQ, with one
+            loudness-matching gain for the whole file unless --loudness-match off.
+            Each input is read twice (measure, then render); at most the first 30
+            minutes of a file are measured.
 
             With --output-dir, every input file and every audio file below the input folders
             is rendered into that folder under the same relative name (.mp3/.ogg/.opus become
@@ -84,7 +85,8 @@ struct ProcessCommand: ParsableCommand {
             help: ControlParameter.intensity.flagHelp)
     var intensity: Float = ControlParameter.intensity.defaultValue
 
-    @Option(name: .customLong(ControlParameter.mode.flagName), help: ControlParameter.mode.flagHelpChoice)
+    @Option(name: .customLong(ControlParameter.mode.flagName),
+            help: ArgumentHelp("\(ControlParameter.mode.summary) Default: \(EqualiserMode.wordModes[Int(ControlParameter.mode.defaultValue)].label); with --reference, always static."))
     var modeChoice: EngineMode?
     var mode: EngineMode { modeChoice ?? EngineMode(EqualiserMode.wordModes[Int(ControlParameter.mode.defaultValue)]) }
 
