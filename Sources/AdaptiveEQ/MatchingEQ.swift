@@ -15,7 +15,7 @@ import Darwin
 /// (the dB response is nearly linear in the gains), then Levenberg–Marquardt over all 13
 /// parameters (gains in dB, frequencies and Qs in octaves, numerical derivatives), each step
 /// clamped into the ranges. The residual is the difference of input + EQ and reference with
-/// its weighted mean removed (an EQ cannot and need not match the level). Bands below 40 Hz,
+/// its mean over the judged bands removed (an EQ cannot and need not match the level). Bands below 40 Hz,
 /// above 16 kHz and above 0.45 × the rate, and bands where either spectrum is more than
 /// `silenceBelowPeakDecibels` under its loudest band, are ignored. Qs stay within
 /// `fittedQRange` (one-third-octave bands cannot resolve sharper peaks), and the whole
@@ -229,8 +229,10 @@ private struct Problem {
     func residuals(_ x: [Double]) -> [Double] {
         let response = responses(x)
         let difference = zip(response, target).map { $0 - $1 }
-        let totalWeight = weights.reduce(0, +)
-        let mean = zip(difference, weights).reduce(0) { $0 + $1.0 * $1.1 } / totalWeight
+        // The level is that of the judged bands (as the TBC removes it), when there are any.
+        let judged = weights.map { $0 == 1 ? 1.0 : 0 }
+        let levelWeights = judged.contains(1) ? judged : weights
+        let mean = zip(difference, levelWeights).reduce(0) { $0 + $1.0 * $1.1 } / levelWeights.reduce(0, +)
         var r = zip(difference, weights).map { ($0 - mean) * $1.squareRoot() }
         for i in x.indices where i.isGain { r.append(0.03 * x[i]) }
         for v in response { r.append(3 * max(abs(v) - MatchingEQ.maximumResponseDecibels, 0)) }
