@@ -34,6 +34,8 @@ from scipy import signal
 
 from python.aeq import rbj, tonal
 
+from .evaluate import adaptivity_colouring
+
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "Sources" / "AdaptiveEQResources" / "Resources" / "AdaptiveEQModel.safetensors"
 CKPT = ROOT / "build" / "train" / "model.pt"
@@ -65,12 +67,6 @@ def make_clips(manifest: Path, out: Path, seconds: float = 20.0) -> None:
         sf.write(out / f"music_{t['genre']}_{t['id']}.wav", x[max(0, mid - half):mid + half], fs, subtype="PCM_16")
 
 
-def colouring(rng) -> np.ndarray:
-    return np.array([rng.uniform(-6, 6), rng.uniform(80, 300), rng.uniform(-6, 6), rng.uniform(200, 800), 1.0,
-                     rng.uniform(-6, 6), rng.uniform(800, 3000), 1.0, 0.0, 1000, 1.0,
-                     rng.uniform(-6, 6), rng.uniform(3000, 9000)])
-
-
 def coloured_inputs(clips: list[Path], tmp: Path, seed: int = 5):
     """Per clip: the coloured copies (float WAV, −6 dBFS peak) and their tonal balance curves."""
     rng = np.random.default_rng(seed)
@@ -79,7 +75,7 @@ def coloured_inputs(clips: list[Path], tmp: Path, seed: int = 5):
         x, fs = sf.read(c, dtype="float64", always_2d=True)
         paths, curves = [], []
         for j in range(COLOURINGS):
-            y = signal.sosfilt(rbj.sos(colouring(rng), fs), x, axis=0)
+            y = signal.sosfilt(rbj.sos(adaptivity_colouring(rng), fs), x, axis=0)
             y *= 0.5 / max(1e-9, float(np.max(np.abs(y))))
             p = tmp / f"{c.stem}-{j}.wav"
             sf.write(p, y.astype(np.float32), fs, subtype="FLOAT")

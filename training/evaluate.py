@@ -242,13 +242,18 @@ def word_scale(m, zt, intensity, steps=11, flat_peak_db=0.75):
     return 0.5 * (lo + hi)
 
 
+def own_colouration_share(intensity, gentle=0.35):
+    """StreamingAdaptiveEQ.ownColourationShare."""
+    return gentle * intensity + (1 - gentle) * intensity ** 8
+
+
 def applied_curve(m, za, zt, intensity):
     """Applied response (band centres, dB) for one analysis, as the engine forms it
-    (StreamingAdaptiveEQ.analyse): z_current = i⁴·z_audio, z_final = (1 − i)·z_current +
+    (StreamingAdaptiveEQ.analyse): z_current = share(i)·z_audio, z_final = (1 − i)·z_current +
     λ(i)·z_target (word_scale), then the inverse of decoder(z_current). The correction limit is
     not simulated (the CLI figures include it)."""
     zt = np.asarray(zt, float)
-    zc = intensity ** 4 * np.asarray(za, float)
+    zc = own_colouration_share(intensity) * np.asarray(za, float)
     zf = (1 - intensity) * zc + word_scale(m, zt, intensity) * zt
     return dsp.response_db(m.params(zf)[0], dsp.BANDS) - dsp.response_db(m.params(zc)[0], dsp.BANDS)
 

@@ -40,4 +40,18 @@ import Testing
         #expect(scales.latentScale(z, target: AdaptiveTarget(term: term, intensity: 0), intensity: 0,
                                    decoder: decoder, grid: grid) == 0)
     }
+
+    /// The share of the audio's own colouration: none at 0 (the null), all of it at 1, rising
+    /// at every step in between.
+    @Test func ownColourationShareRisesFromNoneToAll() {
+        #expect(StreamingAdaptiveEQ.ownColourationShare(0) == 0)
+        #expect(StreamingAdaptiveEQ.ownColourationShare(1) == 1)
+        var previous: Float = 0
+        for step in 1...100 {
+            let share = StreamingAdaptiveEQ.ownColourationShare(Float(step) / 100)
+            #expect(share > previous, "share at \(step) % is \(share) after \(previous)")
+            previous = share
+        }
+        #expect(abs(StreamingAdaptiveEQ.ownColourationShare(0.7) - 0.28) < 0.01)
+    }
 }
