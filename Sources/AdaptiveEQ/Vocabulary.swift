@@ -22,7 +22,7 @@ public enum WordProvenance: Sendable, Equatable {
 /// Everything a front end needs to steer towards a word: what one `Vocabulary.lookup`
 /// returns. `index` addresses the word in hosts' controls; the latent, intensity scale and
 /// direction are the seam for meanings that are not rows of the table (open words,
-/// phrases such as "slightly less bright", a reference recording).
+/// phrases such as "slightly less bright").
 public struct WordMeaning: Sendable, Equatable {
     /// The normalised word.
     public var word: String

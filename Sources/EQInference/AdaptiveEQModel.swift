@@ -104,8 +104,8 @@ public struct AdaptiveEQModel: @unchecked Sendable {
 
 extension AdaptiveEQModel {
     /// A copy whose term table ends with one more row, `name` → `latent` (no crowd support):
-    /// how a target that is no learnt word (an inferred word, a phrase, a reference
-    /// recording's colouration) reaches the engine, which addresses targets by row.
+    /// how a target that is no learnt word (an inferred word, a phrase) reaches the engine,
+    /// which addresses targets by row.
     public func appendingTerm(_ name: String, latent: [Float]) -> AdaptiveEQModel {
         precondition(latent.count == latentCount)
         var copy = self
