@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import report  # noqa: E402
 from harness import BUNDLED_MODEL, ROOT, SRC, Cli, Context, Report, env_int, real_clips, synthetic_clips  # noqa: E402
 from sections import (adaptivity, bad_input, block_size, bounded_eq, click, colouration, contrast, cost,  # noqa: E402
-                      direction, fidelity, latency, loudness, manual_eq, null, setup, word_direction)
+                      direction, fidelity, latency, loudness, manual_eq, null, setup, vocabulary, word_direction)
 
 #: (name for --only, module, needs clips, needs the model's vocabulary), in report order.
 SECTIONS = [("word_direction", word_direction, True, True), ("bounded_eq", bounded_eq, True, True),
@@ -35,7 +35,8 @@ SECTIONS = [("word_direction", word_direction, True, True), ("bounded_eq", bound
             ("contrast", contrast, True, True), ("null", null, True, False), ("manual_eq", manual_eq, False, False),
             ("click", click, False, False), ("latency", latency, False, False),
             ("block_size", block_size, True, False), ("direction", direction, True, False),
-            ("cost", cost, False, False), ("bad_input", bad_input, False, False)]
+            ("cost", cost, False, False), ("bad_input", bad_input, False, False),
+            ("vocabulary", vocabulary, False, True)]
 ALIASES = {"bench": "cost", "bounded": "bounded_eq"}
 QUICK = dict(real=20, music=3, speech=1)
 
