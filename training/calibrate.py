@@ -104,6 +104,7 @@ def main() -> None:
     ap.add_argument("--clips", type=Path, default=ROOT / "build" / "real" / "valclips")
     ap.add_argument("--gains", default="1,1.15,1.3,1.45,1.6")
     ap.add_argument("--bin", default=str(ROOT / ".build" / "release" / "adaptive-eq"))
+    ap.add_argument("--model", type=Path, default=MODEL, help="model file to calibrate (default: the shipped one)")
     ap.add_argument("--make-clips", action="store_true", help="cut the validation clips first")
     ap.add_argument("--write", action="store_true", help="store the chosen gain (see above)")
     a = ap.parse_args()
@@ -119,7 +120,7 @@ def main() -> None:
         inputs = coloured_inputs(clips, tmp)
         for g in gains:
             model = tmp / "model.safetensors"
-            with_gain(MODEL, model, g)
+            with_gain(a.model, model, g)
             r = ratio_for(a.bin, model, inputs, tmp)
             rows.append(dict(gain=g, median_ratio=float(np.median(r)), ratios=dict(zip([i[0] for i in inputs], r))))
             print(f"colouration gain {g:.2f}: spread ratio median {np.median(r):.3f} "
@@ -127,6 +128,8 @@ def main() -> None:
     best = min(rows, key=lambda row: (round(row["median_ratio"], 3), row["gain"]))
     print(f"chosen colouration gain: {best['gain']:.2f} (median spread ratio {best['median_ratio']:.3f})")
     if a.write:
+        if a.model.resolve() != MODEL.resolve():
+            raise SystemExit("--write stores the gain in the shipped model only; calibrate that one")
         with_gain(MODEL, MODEL, best["gain"])
         if CKPT.exists():
             import torch
