@@ -107,6 +107,20 @@ def tbc_distance(a, b):
     return float(np.sqrt(np.mean(d ** 2)))
 
 
+def reference_summary(rows):
+    """Per group (same recording, other recording): pairs, median distances, shares halved and reduced."""
+    out = []
+    for label, same in (("same recording", True), ("other recording", False)):
+        sel = [r for r in rows if r["same_clip"] == same]
+        if sel:
+            out.append(dict(label=label, same_clip=same, pairs=len(sel),
+                            before_db=float(np.median([r["before_db"] for r in sel])),
+                            after_db=float(np.median([r["after_db"] for r in sel])),
+                            halved=float(np.mean([r["after_db"] <= 0.5 * r["before_db"] for r in sel])),
+                            reduced=float(np.mean([r["after_db"] < r["before_db"] for r in sel]))))
+    return out
+
+
 def reference_study(binary, tmp, clips, n_clips):
     clips = sorted(Path(clips).glob("music*.wav"))[:n_clips]
     if not clips:
@@ -137,16 +151,10 @@ def reference_study(binary, tmp, clips, n_clips):
             after = tbc_distance(tonal.tbc(y, fs), tbcs[(c_ref, e_ref)])
             rows.append(dict(input=f"{c_in}/{e_in}", reference=f"{c_ref}/{e_ref}", same_clip=c_in == c_ref,
                              before_db=before, after_db=after))
-    for label, sel in (("same recording", [r for r in rows if r["same_clip"]]),
-                       ("other recording", [r for r in rows if not r["same_clip"]])):
-        if not sel:
-            continue
-        halved = np.mean([r["after_db"] <= 0.5 * r["before_db"] for r in sel])
-        better = np.mean([r["after_db"] < r["before_db"] for r in sel])
-        print(f"reference matching, {label} as reference ({len(sel)} pairs): TBC distance to the reference "
-              f"median {np.median([r['before_db'] for r in sel]):.2f} dB doing nothing -> "
-              f"{np.median([r['after_db'] for r in sel]):.2f} dB; halved on {halved:.0%}, reduced on {better:.0%} "
-              f"(target: halved on >= 90 %)")
+    for g in reference_summary(rows):
+        print(f"reference matching, {g['label']} as reference ({g['pairs']} pairs): TBC distance to the reference "
+              f"median {g['before_db']:.2f} dB doing nothing -> {g['after_db']:.2f} dB; halved on {g['halved']:.0%}, "
+              f"reduced on {g['reduced']:.0%} (target: halved on >= 90 %)")
     return rows
 
 

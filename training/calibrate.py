@@ -35,6 +35,7 @@ from scipy import signal
 from python.aeq import rbj, tonal
 
 from .evaluate import adaptivity_colouring
+from .reference import read_safetensors
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "Sources" / "AdaptiveEQResources" / "Resources" / "AdaptiveEQModel.safetensors"
@@ -43,14 +44,8 @@ OUT = ROOT / "training" / "artifacts" / "calibration.json"
 COLOURINGS = 6
 
 
-def read_metadata(path: Path) -> dict:
-    with open(path, "rb") as fh:
-        n = int.from_bytes(fh.read(8), "little")
-        return json.loads(fh.read(n)).get("__metadata__", {})
-
-
 def with_gain(src: Path, dst: Path, gain: float) -> None:
-    meta = read_metadata(src)
+    meta = read_safetensors(src)[1]
     meta["colouration_gain"] = repr(float(gain))
     save_file(load_file(str(src)), str(dst), metadata=meta)
 

@@ -57,17 +57,19 @@ public enum MatchingEQ {
         ([200, 500, 1800, 5000, 12000], [1.2, 1.2, 1.2]),
     ]
 
-    /// The settings with every gain scaled so the response stays within ±`maximumResponseDecibels`.
+    /// The settings with every gain scaled so the response stays within ±`maximumResponseDecibels`
+    /// (from 20 Hz to 20 kHz): the correction limit's scaling (`CorrectionLimit.bounded`).
     public static func capped(_ settings: EQSettings, sampleRateHz: Double) -> EQSettings {
-        let grid = FrequencyGrid(logSpacedFrom: 20, to: min(20_000, 0.45 * sampleRateHz), pointsPerOctave: 12,
-                                 sampleRateHz: sampleRateHz)
-        var s = settings
-        for _ in 0..<4 {
-            let peak = grid.peakMagnitudeDecibels(s)
-            guard peak > maximumResponseDecibels + 0.01 else { break }
-            s = s.scaled(by: Float(maximumResponseDecibels / peak))
-        }
-        return s
+        CorrectionLimit.bounded(settings, limitDecibels: Float(maximumResponseDecibels),
+                                grid: CorrectionLimit.grid(sampleRateHz: sampleRateHz))
+    }
+
+    /// `full` (a fit at intensity 1) at `intensity`, for audio whose long-term band levels are
+    /// `input`, with its whole-file loudness-matching gain.
+    public static func atIntensity(_ full: EQSettings, _ intensity: Float, input: [Double], bandCentresHz: [Double],
+                                   sampleRateHz: Double) -> (eq: EQSettings, loudnessGainDecibels: Float) {
+        let eq = full.scaled(by: intensity)
+        return (eq, loudnessGainDecibels(eq, input: input, bandCentresHz: bandCentresHz, sampleRateHz: sampleRateHz))
     }
 
     /// Response in dB on each band: |H|² averaged over the band (three points a ninth of an
@@ -310,5 +312,20 @@ private struct Problem {
         guard let g = MatchingEQ.solve(a, b) else { return x }
         for (n, i) in gainIndices.enumerated() { x[i] = g[n] }
         return clamped(x)
+    }
+}
+
+extension HostControls {
+    /// These controls playing a matching EQ as a static manual EQ: `eq`, and — when loudness
+    /// matching is on — `loudnessGainDecibels` added to the output gain (within its range).
+    public func playing(matchingEQ eq: EQSettings, loudnessGainDecibels gain: Float) -> HostControls {
+        var c = self
+        c.mode = .manual
+        c.manual = eq
+        if c.matchesLoudness {
+            let range = ControlParameter.outputGain.range
+            c.outputGainDecibels = min(max(c.outputGainDecibels + gain, range.lowerBound), range.upperBound)
+        }
+        return c
     }
 }

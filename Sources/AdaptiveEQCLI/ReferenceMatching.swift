@@ -54,9 +54,8 @@ struct ReferenceMatch: Sendable {
     func settings(input: [Double]?, sampleRateHz: Double) -> (eq: EQSettings, loudnessGainDecibels: Float) {
         let centres = LongTermSpectrum.bandCentresHz
         guard let input else { return (.flat, 0) }
-        let eq = MatchingEQ.fit(input: input, reference: levels, bandCentresHz: centres, sampleRateHz: sampleRateHz)
-            .scaled(by: intensity)
-        return (eq, MatchingEQ.loudnessGainDecibels(eq, input: input, bandCentresHz: centres, sampleRateHz: sampleRateHz))
+        let full = MatchingEQ.fit(input: input, reference: levels, bandCentresHz: centres, sampleRateHz: sampleRateHz)
+        return MatchingEQ.atIntensity(full, intensity, input: input, bandCentresHz: centres, sampleRateHz: sampleRateHz)
     }
 
     /// `controls` set to apply the matching EQ for the file at `input` (measured first): manual
@@ -64,14 +63,6 @@ struct ReferenceMatch: Sendable {
     func controls(_ base: HostControls, forInput input: String, showProgress: Bool) throws -> HostControls {
         let measured = try measureLongTermSpectrum(path: input, progressLabel: showProgress ? "measuring the input " : nil)
         let fitted = settings(input: measured.levels, sampleRateHz: Double(measured.sampleRate))
-        var controls = base
-        controls.mode = .manual
-        controls.manual = fitted.eq
-        if controls.matchesLoudness {
-            let range = ControlParameter.outputGain.range
-            controls.outputGainDecibels = min(max(controls.outputGainDecibels + fitted.loudnessGainDecibels,
-                                                  range.lowerBound), range.upperBound)
-        }
-        return controls
+        return base.playing(matchingEQ: fitted.eq, loudnessGainDecibels: fitted.loudnessGainDecibels)
     }
 }

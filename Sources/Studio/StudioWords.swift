@@ -146,22 +146,15 @@ extension StudioState {
         lock.unlock()
         guard let reference else { return controls }
         let fs = Double(track.sampleRateHz), centres = LongTermSpectrum.bandCentresHz
-        var c = controls
-        c.mode = .manual
-        guard let input = spectrum(of: track) else { c.manual = .flat; return c }
+        guard let input = spectrum(of: track) else { return controls.playing(matchingEQ: .flat, loudnessGainDecibels: 0) }
         let key = "\(track.id) \(controls.term)"
         lock.lock()
         let cached = fits[key]
         lock.unlock()
         let full = cached ?? MatchingEQ.fit(input: input, reference: reference, bandCentresHz: centres, sampleRateHz: fs)
         if cached == nil { lock.lock(); fits[key] = full; lock.unlock() }
-        c.manual = full.scaled(by: controls.intensity)
-        if c.matchesLoudness {
-            let gain = MatchingEQ.loudnessGainDecibels(c.manual, input: input, bandCentresHz: centres, sampleRateHz: fs)
-            let range = ControlParameter.outputGain.range
-            c.outputGainDecibels = min(max(c.outputGainDecibels + gain, range.lowerBound), range.upperBound)
-        }
-        return c
+        let played = MatchingEQ.atIntensity(full, controls.intensity, input: input, bandCentresHz: centres, sampleRateHz: fs)
+        return controls.playing(matchingEQ: played.eq, loudnessGainDecibels: played.loudnessGainDecibels)
     }
 
     /// The intensity factor of the word at `index` (1 outside the list).

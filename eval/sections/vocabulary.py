@@ -1,8 +1,6 @@
 """Open vocabulary (held-out words) and reference matching, through eval/open_vocab.py's studies."""
 from __future__ import annotations
 
-import numpy as np
-
 import open_vocab
 from harness import Context, md_table
 
@@ -31,16 +29,15 @@ def run(ctx: Context):
     rows = open_vocab.reference_study(binary, ctx.tmp, folder, QUICK_REFERENCE_CLIPS if ctx.quick else REFERENCE_CLIPS) \
         if folder else None
     if rows:
+        labels = {True: "same recording, other colouring", False: "other recording"}
         table = []
-        for label, same in (("same recording, other colouring", True), ("other recording", False)):
-            sel = [r for r in rows if r["same_clip"] == same]
-            halved = float(np.mean([r["after_db"] <= 0.5 * r["before_db"] for r in sel]))
+        for g in open_vocab.reference_summary(rows):
+            label = labels[g["same_clip"]]
             rep.figure(f"reference matching, {label}",
-                       f"TBC distance to the reference halved on {halved:.0%} of {len(sel)} pairs "
-                       f"(median {np.median([r['before_db'] for r in sel]):.2f} → "
-                       f"{np.median([r['after_db'] for r in sel]):.2f} dB)", "halved on ≥ 90 %", halved >= 0.9, TITLE)
-            table.append((label, len(sel), f"{np.median([r['before_db'] for r in sel]):.2f}",
-                          f"{np.median([r['after_db'] for r in sel]):.2f}", f"{halved:.0%}"))
+                       f"TBC distance to the reference halved on {g['halved']:.0%} of {g['pairs']} pairs "
+                       f"(median {g['before_db']:.2f} → {g['after_db']:.2f} dB)", "halved on ≥ 90 %",
+                       g["halved"] >= 0.9, TITLE)
+            table.append((label, g["pairs"], f"{g['before_db']:.2f}", f"{g['after_db']:.2f}", f"{g['halved']:.0%}"))
         text += ("\n\nReference matching: each music clip coloured by known EQs, one coloured file processed with "
                  "`--reference` another (same clip or another clip) at intensity 1; RMS over the TBC bands of the "
                  "output's distance to the reference against the input's (level removed).\n\n"
