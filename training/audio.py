@@ -74,9 +74,13 @@ def log(msg):
 
 
 def neutral_sentence(neutral: dict) -> str:
-    return ("real mastered music: z_audio is the EQ colouration added to a recording relative to real, "
-            "mastered recordings of its kind (learnt from a real-music corpus: unprocessed recordings and "
-            "pink noise are neutral, a known EQ applied to them is its colouration)")
+    share = float(neutral.get("content_share", 0.0))
+    own = ("" if share == 0 else
+           f"; {'all' if share == 1 else f'a share {share:g}'} of a window's deviation from the corpus's mean "
+           f"balance also counts as colouration, soft-limited to +-{neutral['content_limit_db']:g} dB")
+    return ("real mastered music: z_audio is the EQ colouration of a recording relative to real, mastered "
+            "recordings of its kind (learnt from a real-music corpus: a known EQ applied to a recording is its "
+            f"colouration{own}; pink noise is neutral)")
 
 
 def _pink(n, rng):

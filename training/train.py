@@ -227,13 +227,15 @@ def main():
     ap.add_argument("--pair-weight", type=float, default=1.0, help="phase A pair-term weight")
     ap.add_argument("--none-frac", type=float, default=audio.NEUTRAL["none_frac"],
                     help="share of training windows left uncoloured (the prior on no added EQ)")
+    ap.add_argument("--noise-frac", type=float, default=audio.NEUTRAL["noise_frac"],
+                    help="share of training windows that are pink noise (neutral: what the term curves are measured on)")
     ap.add_argument("--content-share", type=float, default=audio.NEUTRAL["content_share"],
                     help="share of a window's deviation from the mean real-music balance counted as colouration")
     ap.add_argument("--audio-stop-after", type=int, default=None,
                     help="stop the audio encoder after this many steps (the schedule still spans --audio-steps)")
     ap.add_argument("--out", type=Path, default=BUILD / "model.pt", help="checkpoint to write")
     a = ap.parse_args()
-    neutral = dict(audio.NEUTRAL, none_frac=a.none_frac, content_share=a.content_share)
+    neutral = dict(audio.NEUTRAL, none_frac=a.none_frac, noise_frac=a.noise_frac, content_share=a.content_share)
     torch.set_num_threads(a.threads)
     torch.set_flush_denormal(True)
     if a.quick:

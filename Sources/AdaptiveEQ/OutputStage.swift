@@ -4,9 +4,9 @@ import Glibc
 import Darwin
 #endif
 
-/// The last step of a host's render: the click-free bypass crossfade between the equalised
-/// and the dry signal, then the output gain with its ramp. Both are skipped entirely while
-/// settled at "enabled, 0 dB", so the equalised samples pass untouched.
+/// The last step of a host's render: the click-free bypass crossfade (smoothstep-shaped)
+/// between the equalised and the dry signal, then the output gain with its ramp. Both are
+/// skipped entirely while settled at "enabled, 0 dB", so the equalised samples pass untouched.
 struct OutputStage {
     /// 1 = equalised, 0 = dry (bypassed).
     private var mix: Float = 1, mixStep: Float = 0
@@ -52,7 +52,9 @@ struct OutputStage {
                 for i in 0..<n {
                     m = min(max(m + mixStep, 0), 1)
                     let x = d[i].isFinite ? d[i] : 0
-                    w[i] = x + m * (w[i] - x)
+                    // Smoothstep of the linear phase, as the mode crossfade: no corner at
+                    // either end to splatter into the treble when the EQ is large.
+                    w[i] = x + m * m * (3 - 2 * m) * (w[i] - x)
                 }
             }
             mix = m
