@@ -26,6 +26,9 @@ public struct HostControls: Sendable, Equatable {
     public var matchesLoudness = ControlParameter.loudnessMatch.defaultValue >= 0.5
     /// The EQ applied in `manual` mode.
     public var manual = EQSettings.flat
+    /// The one-third-octave stage applied after `manual` in manual mode (reference matching;
+    /// flat, and then free, otherwise).
+    public var matchingDetail = MatchingDetail.flat
 
     public init() {}
 

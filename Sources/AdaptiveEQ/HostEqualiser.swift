@@ -54,6 +54,14 @@ public struct HostEqualiser: ~Copyable {
     private var engineMix: Float = 0, engineMixStep: Float = 0
     /// False while the cascade sits out (only the engine is heard).
     private var cascadeRunning = true
+    /// The reference-matching detail stage (`HostControls.matchingDetail`, manual mode), after
+    /// the cascade. It runs only while it is not flat or still gliding back to flat, so a
+    /// render without it costs one check and is bit for bit what it was.
+    private var detail = EQProcessor(kinds: [FilterKind](repeating: .peaking, count: MatchingDetail.bandCount))
+    private var detailRunning = false
+    private var detailTargetIsFlat = true
+    /// Detail filters below 0.45 × the rate (the others stay flat).
+    private var detailAvailableCount = 0
     private var output = OutputStage()
     private var controls = HostControls()
     private var fresh = true
@@ -113,6 +121,12 @@ public struct HostEqualiser: ~Copyable {
         adaptiveWork = .allocate(capacity: channels)
         for c in 0..<channels { adaptiveWork[c] = adaptiveBuffer + (engine == nil ? 0 : c * chunk) }
         eq.prepare(spec)
+        detail.prepare(spec)
+        detailAvailableCount = (0..<MatchingDetail.bandCount).filter {
+            MatchingDetail.isAvailable($0, sampleRateHz: spec.sampleRateHz)
+        }.count
+        for i in 0..<MatchingDetail.bandCount { detail.setTarget(MatchingDetail.flat.band(i), stage: i) }
+        detail.snapToTargets()
         staticLoudness.prepare(sampleRateHz: spec.sampleRateHz, channelCount: channels,
                                smoothingMilliseconds: controls.smoothingTimeMilliseconds,
                                updateMilliseconds: ControlParameter.analysisInterval.defaultValue)
@@ -140,6 +154,8 @@ public struct HostEqualiser: ~Copyable {
     /// Clears filter state; the next `process` starts on its controls without a glide.
     public mutating func reset() {
         eq.reset()
+        detail.reset()
+        detailRunning = false
         staticLoudness.reset()
         cascadeRunning = true
         if let engine { engine.pointee.reset() }
@@ -249,11 +265,15 @@ public struct HostEqualiser: ~Copyable {
             }
             engine.pointee.process(work, frameCount: n)
             cascadeRunning = false
+            detailRunning = false
         } else {
             if !cascadeRunning {
                 // Back from sitting out: start from rest on the current targets.
                 eq.reset()
                 eq.snapToTargets()
+                detail.reset()
+                detail.snapToTargets()
+                detailRunning = !detailTargetIsFlat
                 staticLoudness.reset()
                 cascadeRunning = true
             }
@@ -265,6 +285,10 @@ public struct HostEqualiser: ~Copyable {
                 work[c] = out
             }
             eq.process(work, frameCount: n)
+            if detailRunning {
+                detail.process(work, frameCount: n)
+                if detailTargetIsFlat && detail.isSettled { detailRunning = false }
+            }
             staticLoudness.process(input: dry, inputStride: chunk, output: work, frameCount: n)
             if let engine, engineMix > 0 || engineMixStep > 0 {
                 for c in 0..<channelCount { adaptiveWork[c].update(from: dry + c * chunk, count: n) }
@@ -279,12 +303,14 @@ public struct HostEqualiser: ~Copyable {
         let fadeFrames = Self.bypassFadeMilliseconds * 0.001 * Float(spec.sampleRateHz)
         if fresh || new.smoothingTimeMilliseconds != controls.smoothingTimeMilliseconds {
             eq.smoothingTimeMilliseconds = max(new.smoothingTimeMilliseconds, 0)
+            detail.smoothingTimeMilliseconds = max(new.smoothingTimeMilliseconds, 0)
             staticLoudness.setSmoothing(milliseconds: max(new.smoothingTimeMilliseconds, 0))
         }
         if fresh || new != controls {
             let settings = targetSettings(new)
             eq.setTargets(settings)
             staticLoudness.settings = settings
+            setDetailTargets(new)
             // Word modes only; a manual EQ stays as given.
             staticLoudness.isEnabled = new.matchesLoudness && new.mode != .manual && new.intensity > 0
         }
@@ -314,6 +340,8 @@ public struct HostEqualiser: ~Copyable {
         }
         if fresh {
             eq.snapToTargets()
+            detail.snapToTargets()
+            detailRunning = !detailTargetIsFlat
             output.settle(enabled: new.enabled, gainDecibels: new.outputGainDecibels)
             fresh = false
         } else {
@@ -322,6 +350,27 @@ public struct HostEqualiser: ~Copyable {
                         rampFrames: Self.gainRampMilliseconds * 0.001 * Float(spec.sampleRateHz))
         }
         controls = new
+    }
+
+    /// Points the detail stage at `c`'s detail (manual mode; flat otherwise), each gain
+    /// within ±`MatchingDetail.maximumGainDecibels`. A stage that starts mid-stream starts
+    /// from rest (it stopped flat) on a smoothing grid anchored here, so where it starts
+    /// does not depend on the host's block sizes.
+    private mutating func setDetailTargets(_ c: HostControls) {
+        let limit = MatchingDetail.maximumGainDecibels
+        var flat = true
+        for i in 0..<MatchingDetail.bandCount {
+            var band = c.matchingDetail.band(i)
+            let g = c.mode == .manual && i < detailAvailableCount && band.gainDecibels.isFinite ? band.gainDecibels : 0
+            band.gainDecibels = min(max(g, -limit), limit)
+            flat = flat && band.gainDecibels == 0
+            detail.setTarget(band, stage: i)
+        }
+        detailTargetIsFlat = flat
+        if !flat && !detailRunning && !fresh {
+            detail.reset()
+            detailRunning = true
+        }
     }
 
     /// Puts the engine's output (in `adaptiveWork`) into `work`, crossfading while the mode

@@ -64,19 +64,29 @@ public enum MatchingEQ {
                                 grid: CorrectionLimit.grid(sampleRateHz: sampleRateHz))
     }
 
-    /// `full` (a fit at intensity 1) at `intensity`, for audio whose long-term band levels are
-    /// `input`, with its whole-file loudness-matching gain.
-    public static func atIntensity(_ full: EQSettings, _ intensity: Float, input: [Double], bandCentresHz: [Double],
-                                   sampleRateHz: Double) -> (eq: EQSettings, loudnessGainDecibels: Float) {
-        let eq = full.scaled(by: intensity)
-        return (eq, loudnessGainDecibels(eq, input: input, bandCentresHz: bandCentresHz, sampleRateHz: sampleRateHz))
+    /// `full` (a fit at intensity 1) with its `detail` at `intensity`, for audio whose long-term band
+    /// levels are `input`, with its whole-file loudness-matching gain (of both stages).
+    public static func atIntensity(_ full: EQSettings, detail: MatchingDetail = .flat, _ intensity: Float, input: [Double],
+                                   bandCentresHz: [Double], sampleRateHz: Double)
+        -> (eq: EQSettings, detail: MatchingDetail, loudnessGainDecibels: Float) {
+        let eq = full.scaled(by: intensity), scaledDetail = detail.scaled(by: intensity)
+        return (eq, scaledDetail, loudnessGainDecibels(eq, detail: scaledDetail, input: input, bandCentresHz: bandCentresHz,
+                                                       sampleRateHz: sampleRateHz))
     }
 
     /// Response in dB on each band: |H|² averaged over the band (three points a ninth of an
-    /// octave apart), as a one-third-octave analysis of the output would see it.
-    public static func responseDecibels(_ settings: EQSettings, bandCentresHz: [Double], sampleRateHz: Double) -> [Double] {
+    /// octave apart), as a one-third-octave analysis of the output would see it; with a
+    /// `detail`, of the 5-band EQ followed by the detail stage.
+    public static func responseDecibels(_ settings: EQSettings, detail: MatchingDetail = .flat, bandCentresHz: [Double],
+                                        sampleRateHz: Double) -> [Double] {
         let grid = FrequencyGrid(frequenciesHz: subPoints(bandCentresHz), sampleRateHz: sampleRateHz)
-        return bandResponses(settings, grid: grid)
+        return bandResponses(designs(settings, detail: detail, sampleRateHz: sampleRateHz), grid: grid)
+    }
+
+    /// The 5-band EQ's filters followed by the detail's non-flat ones.
+    static func designs(_ settings: EQSettings, detail: MatchingDetail, sampleRateHz: Double) -> [BiquadCoefficients] {
+        (0..<EQSettings.bandCount).map { BiquadCoefficients(settings.band($0), sampleRateHz: sampleRateHz) }
+            + detail.designs(sampleRateHz: sampleRateHz)
     }
 
     /// Tonal-balance distance (RMS dB over `distanceRangeHz`, level removed) of two band
@@ -91,10 +101,11 @@ public enum MatchingEQ {
 
     /// The gain (dB) that keeps the K-weighted (BS.1770) power of audio with the long-term
     /// band levels `input` the same after `settings`: a whole-file loudness match, within
-    /// ±`LoudnessMatch.maximumDecibels`. 0 for a flat EQ or without usable bands.
-    public static func loudnessGainDecibels(_ settings: EQSettings, input: [Double], bandCentresHz: [Double],
-                                            sampleRateHz: Double) -> Float {
-        let response = responseDecibels(settings, bandCentresHz: bandCentresHz, sampleRateHz: sampleRateHz)
+    /// ±`LoudnessMatch.maximumDecibels`. 0 for a flat EQ or without usable bands. With a
+    /// `detail`, of the 5-band EQ and the detail stage together.
+    public static func loudnessGainDecibels(_ settings: EQSettings, detail: MatchingDetail = .flat, input: [Double],
+                                            bandCentresHz: [Double], sampleRateHz: Double) -> Float {
+        let response = responseDecibels(settings, detail: detail, bandCentresHz: bandCentresHz, sampleRateHz: sampleRateHz)
         var before = 0.0, after = 0.0
         for k in bandCentresHz.indices where input[k].isFinite && response[k].isFinite {
             let p = pow(10, input[k] / 10) * KWeighting.powerGain(atFrequency: bandCentresHz[k], sampleRateHz: sampleRateHz)
@@ -113,7 +124,10 @@ public enum MatchingEQ {
                 let f = (low * high).squareRoot()
                 let p = density * (high - low) * KWeighting.powerGain(atFrequency: f, sampleRateHz: sampleRateHz)
                 before += p
-                after += p * pow(10, settings.magnitudeDecibels(atFrequency: f, sampleRateHz: sampleRateHz) / 10)
+                let detailDecibels = (0..<MatchingDetail.bandCount).reduce(0.0) {
+                    $0 + (detail.gainsDecibels[$1] == 0 ? 0 : detail.band($1).magnitudeDecibels(atFrequency: f, sampleRateHz: sampleRateHz))
+                }
+                after += p * pow(10, (settings.magnitudeDecibels(atFrequency: f, sampleRateHz: sampleRateHz) + detailDecibels) / 10)
             }
         }
         guard before > 0, after > 0, before.isFinite, after.isFinite else { return 0 }
@@ -125,8 +139,7 @@ public enum MatchingEQ {
         centres.flatMap { c in [c * pow(2, -1.0 / 9), c, c * pow(2, 1.0 / 9)] }
     }
 
-    static func bandResponses(_ settings: EQSettings, grid: borrowing FrequencyGrid) -> [Double] {
-        let designs = (0..<EQSettings.bandCount).map { BiquadCoefficients(settings.band($0), sampleRateHz: grid.sampleRateHz) }
+    static func bandResponses(_ designs: [BiquadCoefficients], grid: borrowing FrequencyGrid) -> [Double] {
         return (0..<(grid.count / 3)).map { k in
             var sum = 0.0
             for i in (3 * k)..<(3 * k + 3) {
@@ -316,12 +329,14 @@ private struct Problem {
 }
 
 extension HostControls {
-    /// These controls playing a matching EQ as a static manual EQ: `eq`, and — when loudness
-    /// matching is on — `loudnessGainDecibels` added to the output gain (within its range).
-    public func playing(matchingEQ eq: EQSettings, loudnessGainDecibels gain: Float) -> HostControls {
+    /// These controls playing a matching EQ as a static manual EQ: `eq`, followed by the
+    /// `detail` stage, and — when loudness matching is on — `loudnessGainDecibels` added to the
+    /// output gain (within its range).
+    public func playing(matchingEQ eq: EQSettings, detail: MatchingDetail = .flat, loudnessGainDecibels gain: Float) -> HostControls {
         var c = self
         c.mode = .manual
         c.manual = eq
+        c.matchingDetail = detail
         if c.matchesLoudness {
             let range = ControlParameter.outputGain.range
             c.outputGainDecibels = min(max(c.outputGainDecibels + gain, range.lowerBound), range.upperBound)

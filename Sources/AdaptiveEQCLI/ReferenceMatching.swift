@@ -35,7 +35,8 @@ func measureLongTermSpectrum(path: String, progressLabel: String? = nil) throws
 }
 
 /// "Make it sound like this recording": the reference's long-term spectrum, measured once,
-/// and the static matching EQ it asks of each input (`MatchingEQ`).
+/// and the static matching EQ it asks of each input (`MatchingEQ`, then its one-third-octave
+/// detail stage, `MatchingDetail`).
 struct ReferenceMatch: Sendable {
     let path: String
     let levels: [Double]
@@ -49,13 +50,17 @@ struct ReferenceMatch: Sendable {
         (self.path, self.levels, self.intensity) = (path, levels, intensity)
     }
 
-    /// The matching EQ at `intensity` for an input with long-term spectrum `input` (flat when
-    /// the input has no frame above the gate) and the loudness-matching gain that goes with it.
-    func settings(input: [Double]?, sampleRateHz: Double) -> (eq: EQSettings, loudnessGainDecibels: Float) {
+    /// The matching EQ and its detail at `intensity` for an input with long-term spectrum `input`
+    /// (flat when the input has no frame above the gate) and the loudness-matching gain that goes with them.
+    func settings(input: [Double]?, sampleRateHz: Double)
+        -> (eq: EQSettings, detail: MatchingDetail, loudnessGainDecibels: Float) {
         let centres = LongTermSpectrum.bandCentresHz
-        guard let input else { return (.flat, 0) }
+        guard let input else { return (.flat, .flat, 0) }
         let full = MatchingEQ.fit(input: input, reference: levels, bandCentresHz: centres, sampleRateHz: sampleRateHz)
-        return MatchingEQ.atIntensity(full, intensity, input: input, bandCentresHz: centres, sampleRateHz: sampleRateHz)
+        let detail = MatchingDetail.fit(input: input, reference: levels, base: full, bandCentresHz: centres,
+                                        sampleRateHz: sampleRateHz)
+        return MatchingEQ.atIntensity(full, detail: detail, intensity, input: input, bandCentresHz: centres,
+                                      sampleRateHz: sampleRateHz)
     }
 
     /// `controls` set to apply the matching EQ for the file at `input` (measured first): manual
@@ -63,6 +68,6 @@ struct ReferenceMatch: Sendable {
     func controls(_ base: HostControls, forInput input: String, showProgress: Bool) throws -> HostControls {
         let measured = try measureLongTermSpectrum(path: input, progressLabel: showProgress ? "measuring the input " : nil)
         let fitted = settings(input: measured.levels, sampleRateHz: Double(measured.sampleRate))
-        return base.playing(matchingEQ: fitted.eq, loudnessGainDecibels: fitted.loudnessGainDecibels)
+        return base.playing(matchingEQ: fitted.eq, detail: fitted.detail, loudnessGainDecibels: fitted.loudnessGainDecibels)
     }
 }

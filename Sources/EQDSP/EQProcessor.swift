@@ -221,6 +221,14 @@ public struct EQProcessor: ~Copyable {
         return BandParameters(kind: kinds[index], frequencyHz: exp2f(c[1]), gainDecibels: c[0], q: exp2f(c[2]))
     }
 
+    /// True when every stage sits on its target and no coefficient ramp is under way: the
+    /// chain then stays as it is until a target moves (stages at 0 dB pass their input exactly).
+    public var isSettled: Bool {
+        if ramping && phase != 0 { return false }
+        for i in 0..<stageCount where current[i] != target[i] { return false }
+        return true
+    }
+
     /// Filters `frameCount` samples of each of `channelCount` channels in place.
     /// Real-time safe. Non-finite input samples are treated as silence and samples beyond
     /// ±10 000 are clamped, so the output is always finite.

@@ -45,10 +45,10 @@ public final class StudioState: @unchecked Sendable {
     private var players: [String: StudioPlayer] = [:]
     var words: WordRows
     /// Long-term spectra of the reference rows (by word index) and of tracks (by id), and
-    /// matching EQs at intensity 1 (by "track-id word-index").
+    /// matching EQs with their detail at intensity 1 (by "track-id word-index").
     var referenceLevels: [Int: [Double]] = [:]
     var trackLevels: [String: [Double]?] = [:]
-    var fits: [String: EQSettings] = [:]
+    var fits: [String: (eq: EQSettings, detail: MatchingDetail)] = [:]
 
     /// The words the page offers: the learnt vocabulary, then any added rows.
     public var vocabulary: HostVocabulary {

@@ -138,7 +138,7 @@ extension StudioState {
     }
 
     /// `controls` as played on `track`: when the word is a reference, manual mode with the
-    /// matching EQ at the intensity, plus the whole-file loudness-matching gain when on;
+    /// matching EQ and its detail stage at the intensity, plus the whole-file loudness-matching gain when on;
     /// otherwise unchanged.
     func matchingControls(_ controls: HostControls, track: StudioTrack) -> HostControls {
         lock.lock()
@@ -151,10 +151,14 @@ extension StudioState {
         lock.lock()
         let cached = fits[key]
         lock.unlock()
-        let full = cached ?? MatchingEQ.fit(input: input, reference: reference, bandCentresHz: centres, sampleRateHz: fs)
+        let full = cached ?? {
+            let eq = MatchingEQ.fit(input: input, reference: reference, bandCentresHz: centres, sampleRateHz: fs)
+            return (eq, MatchingDetail.fit(input: input, reference: reference, base: eq, bandCentresHz: centres, sampleRateHz: fs))
+        }()
         if cached == nil { lock.lock(); fits[key] = full; lock.unlock() }
-        let played = MatchingEQ.atIntensity(full, controls.intensity, input: input, bandCentresHz: centres, sampleRateHz: fs)
-        return controls.playing(matchingEQ: played.eq, loudnessGainDecibels: played.loudnessGainDecibels)
+        let played = MatchingEQ.atIntensity(full.eq, detail: full.detail, controls.intensity, input: input,
+                                            bandCentresHz: centres, sampleRateHz: fs)
+        return controls.playing(matchingEQ: played.eq, detail: played.detail, loudnessGainDecibels: played.loudnessGainDecibels)
     }
 
     /// The intensity factor of the word at `index` (1 outside the list).

@@ -7,7 +7,8 @@ import Foundation
 import Testing
 
 /// Soak: long random automation through the host layer, as a DAW drives the plugin for
-/// hours. Controls (words, second word, blend, intensity, mode incl. manual EQ, bypass,
+/// hours. Controls (words, second word, blend, intensity, mode incl. manual EQ and the
+/// reference-matching detail stage, bypass,
 /// gain, smoothing, analysis interval) change at random moments; the host block length
 /// changes on every call (1 … 4096 frames, in place or separate buffers); the input switches
 /// between a real recording, silence, full-scale noise, NaN/Inf bursts and the click test's
@@ -178,6 +179,7 @@ import Testing
         var parts = ControlParameter.allCases.filter { a.rawValue($0) != b.rawValue($0) }
             .map { "\($0.symbol) \(a.rawValue($0))→\(b.rawValue($0))" }
         if a.manual != b.manual { parts.append("manual EQ") }
+        if a.matchingDetail != b.matchingDetail { parts.append("matching detail") }
         return parts.isEmpty ? "no change" : parts.joined(separator: " ") + " (smoothing \(b.smoothingTimeMilliseconds) ms, mode \(b.mode.label))"
     }
 
@@ -201,6 +203,12 @@ import Testing
                 let r = p.range
                 c.manual[p] = p.unit == .decibels ? Float.random(in: r, using: &rng)
                     : exp(Float.random(in: log(r.lowerBound)...log(r.upperBound), using: &rng))
+            }
+            // The reference-matching detail stage: on (random gains), moved, or off.
+            if Bool.random(using: &rng) {
+                c.matchingDetail = Bool.random(using: &rng) ? .flat : MatchingDetail(gainsDecibels: SIMD32((0..<32).map { b in
+                    b < MatchingDetail.bandCount ? Float.random(in: -12...12, using: &rng) : 0
+                }))
             }
         }
         return soundChange && min(smoothBefore, c.smoothingTimeMilliseconds) < 5
