@@ -27,7 +27,7 @@ public struct HostControls: Sendable, Equatable {
     /// The EQ applied in `manual` mode.
     public var manual = EQSettings.flat
     /// The one-third-octave stage applied after `manual` in manual mode (reference matching;
-    /// flat, and then free, otherwise).
+    /// each gain within ±`MatchingDetail.maximumGainDecibels`; flat, and then free, otherwise).
     public var matchingDetail = MatchingDetail.flat
 
     public init() {}

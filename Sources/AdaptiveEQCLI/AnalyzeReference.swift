@@ -68,8 +68,8 @@ extension AnalyzeCommand {
         print("its response (dB): " + zip(marks, at).map { String(format: "%g Hz %+.1f", $0.0, $0.1) }.joined(separator: "  "))
         if let boost = detailGains.indices.max(by: { detailGains[$0] < detailGains[$1] }),
            let cut = detailGains.indices.min(by: { detailGains[$0] < detailGains[$1] }), let after, let afterFiveBands {
-            print(String(format: "detail stage (%d third-octave peaks, Q %.2f): largest boost %+.1f dB at %.0f Hz, largest cut %+.1f dB at %.0f Hz; distance %.2f dB after the 5-band EQ, %.2f dB after both",
-                         MatchingDetail.bandCount, MatchingDetail.q, detailGains[boost], detailFrequencies[boost],
+            print(String(format: "detail stage (one-third-octave peaks, Q %.2f): largest boost %+.1f dB at %.0f Hz, largest cut %+.1f dB at %.0f Hz; distance %.2f dB after the 5-band EQ, %.2f dB after both",
+                         MatchingDetail.q, detailGains[boost], detailFrequencies[boost],
                          detailGains[cut], detailFrequencies[cut], afterFiveBands, after))
         }
         print(loudnessMatch == .on ? String(format: "loudness-matching gain: %+.1f dB", gain) : "loudness matching: off")

@@ -38,7 +38,9 @@ import Glibc
         centres.indices.map { k in (k % 2 == 0 ? size : -size) + 0.3 * Double(k) + (k % 5 == 0 ? 2 : 0) }
     }
 
-    @Test(arguments: [2.0, 4, 7])
+    /// Up to ±4 dB between neighbouring thirds (what ±6 dB filters can follow), the distance
+    /// falls below half; beyond, it still falls, with every gain at most ±6 dB.
+    @Test(arguments: [2.0, 3, 4, 8])
     func followsAJaggedDifference(size: Double) throws {
         let reference = zip(Self.music, Self.jagged(size)).map(+)
         let (eq, detail) = fit(Self.music, reference)
@@ -51,7 +53,11 @@ import Glibc
         let after = try #require(MatchingEQ.tonalDistanceDecibels(both, reference, bandCentresHz: Self.centres))
         // Five bands leave most of it; the detail takes it well under half.
         #expect(afterFiveBands > 0.6 * before, "5-band: \(before) → \(afterFiveBands) dB")
-        #expect(after <= 0.5 * before && after < 0.5 * afterFiveBands, "\(before) → \(afterFiveBands) → \(after) dB")
+        if size <= 4 {
+            #expect(after <= 0.5 * before && after < 0.5 * afterFiveBands, "\(before) → \(afterFiveBands) → \(after) dB")
+        } else {
+            #expect(after < 0.8 * afterFiveBands, "\(before) → \(afterFiveBands) → \(after) dB")
+        }
         print("jagged ±\(size) dB: \(before) → \(afterFiveBands) → \(after) dB")
         #expect(peakResponse(eq, detail) <= MatchingEQ.maximumResponseDecibels + 0.01)
         #expect((0..<32).allSatisfy { abs(detail.gainsDecibels[$0]) <= MatchingDetail.maximumGainDecibels })
@@ -103,7 +109,7 @@ import Glibc
         ]
         for (i, (input, reference, rate)) in cases.enumerated() {
             let (eq, detail) = fit(input, reference, fs: rate)
-            #expect((0..<32).allSatisfy { detail.gainsDecibels[$0].isFinite && abs(detail.gainsDecibels[$0]) <= 12 }, "case \(i)")
+            #expect((0..<32).allSatisfy { detail.gainsDecibels[$0].isFinite && abs(detail.gainsDecibels[$0]) <= MatchingDetail.maximumGainDecibels }, "case \(i)")
             if rate.isFinite && rate > 0 {
                 #expect(peakResponse(eq, detail, sampleRateHz: rate) <= MatchingEQ.maximumResponseDecibels + 0.01, "case \(i)")
             }

@@ -92,8 +92,8 @@ import AEQTestSupport
             #expect(row["source"] as? String == "reference")
             let missing = try await client.send("/api/reference?track=nope", method: "POST")
             #expect(missing.status == 404)
-            // Played, it is the matching EQ from the playing track's long-term spectrum to the
-            // reference's (the same fitter as `process --reference`), static, with the
+            // Played, it is the matching EQ and its detail from the playing track's long-term
+            // spectrum to the reference's (the same fitters as `process --reference`), static, with the
             // whole-track loudness gain: here the track is its own reference, so nearly flat.
             let track = state.trackList[0]
             let n = track.frameCount
@@ -115,8 +115,11 @@ import AEQTestSupport
             var controls = HostControls()
             controls.mode = .manual
             controls.manual = fitted.scaled(by: 0.8)
-            controls.outputGainDecibels = MatchingEQ.loudnessGainDecibels(controls.manual, input: levels, bandCentresHz: centres,
-                                                                          sampleRateHz: 44_100)
+            let detail = MatchingDetail.fit(input: levels, reference: levels, base: fitted, bandCentresHz: centres, sampleRateHz: 44_100)
+            #expect((0..<32).allSatisfy { abs(detail.gainsDecibels[$0]) < 0.05 })
+            controls.matchingDetail = detail.scaled(by: 0.8)
+            controls.outputGainDecibels = MatchingEQ.loudnessGainDecibels(controls.manual, detail: controls.matchingDetail, input: levels,
+                                                                          bandCentresHz: centres, sampleRateHz: 44_100)
             #expect(chunk.output == direct(state, state.vocabulary, controls, frames: 8192))
         }
     }
