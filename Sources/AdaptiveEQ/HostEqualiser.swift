@@ -383,10 +383,7 @@ public struct HostEqualiser: ~Copyable {
                 let a = adaptiveWork[c], w = work[c]
                 for i in 0..<n {
                     m = min(max(m + engineMixStep, 0), 1)
-                    // Smoothstep of the linear phase: the weight's slope is zero at both
-                    // ends, so the fade adds no corner (a linear fade's corners splatter
-                    // up to the treble when the two EQs differ a lot).
-                    w[i] += m * m * (3 - 2 * m) * (a[i] - w[i])
+                    w[i] += crossfadeWeight(m) * (a[i] - w[i])
                 }
             }
             engineMix = m

@@ -64,6 +64,13 @@ public struct MatchingDetail: Sendable, Equatable {
         BandParameters(kind: .peaking, frequencyHz: Self.frequencyHz(index), gainDecibels: gainsDecibels[index], q: Self.q)
     }
 
+    /// Response in dB at `frequencyHz` of the filters with a non-zero gain.
+    public func magnitudeDecibels(atFrequency frequencyHz: Double, sampleRateHz: Double) -> Double {
+        (0..<Self.bandCount).reduce(0.0) {
+            $0 + (gainsDecibels[$1] == 0 ? 0 : band($1).magnitudeDecibels(atFrequency: frequencyHz, sampleRateHz: sampleRateHz))
+        }
+    }
+
     /// Every gain times `factor` (the intensity).
     public func scaled(by factor: Float) -> MatchingDetail {
         MatchingDetail(gainsDecibels: gainsDecibels * factor)
@@ -157,8 +164,7 @@ public struct MatchingDetail: Sendable, Equatable {
         points += (0...Int(96 * log2(top / 20))).map { 20 * pow(2, Double($0) / 96) }
         let grid = FrequencyGrid(frequenciesHz: points, sampleRateHz: sampleRateHz)
         let limit = MatchingEQ.maximumResponseDecibels
-        let baseDesigns = (0..<EQSettings.bandCount).map { BiquadCoefficients(base.band($0), sampleRateHz: sampleRateHz) }
-        let basePower = (0..<grid.count).map { i in baseDesigns.reduce(1.0) { $0 * grid.powerGain($1, at: i) } }
+        let basePower = MatchingEQ.pointPowers(MatchingEQ.designs(base, detail: .flat, sampleRateHz: sampleRateHz), grid: grid)
         /// Per grid point, each filter's response in dB.
         func contributions(_ d: MatchingDetail) -> [[Double]] {
             (0..<bandCount).map { b in
@@ -207,25 +213,17 @@ private struct BandModel: ~Copyable {
     let sampleRateHz: Double
 
     init(base: EQSettings, centresHz: [Double], sampleRateHz: Double) {
-        let grid = FrequencyGrid(frequenciesHz: MatchingEQ.subPoints(centresHz), sampleRateHz: sampleRateHz)
-        let designs = (0..<EQSettings.bandCount).map { BiquadCoefficients(base.band($0), sampleRateHz: sampleRateHz) }
-        var power = [Double](repeating: 1, count: grid.count)
-        for c in designs { for i in power.indices { power[i] *= grid.powerGain(c, at: i) } }
-        basePower = power
-        self.grid = grid
+        grid = FrequencyGrid(frequenciesHz: MatchingEQ.subPoints(centresHz), sampleRateHz: sampleRateHz)
+        basePower = MatchingEQ.pointPowers(MatchingEQ.designs(base, detail: .flat, sampleRateHz: sampleRateHz), grid: grid)
         self.sampleRateHz = sampleRateHz
     }
 
+    /// The band responses with the detail filters at `gains` (dB, band order).
     func responses(_ gains: [Double]) -> [Double] {
-        var power = basePower
-        for (b, gain) in gains.enumerated() where gain != 0 {
-            let c = BiquadCoefficients(BandParameters(kind: .peaking, frequencyHz: MatchingDetail.frequencyHz(b),
-                                                      gainDecibels: Float(gain), q: MatchingDetail.q), sampleRateHz: sampleRateHz)
-            for i in power.indices { power[i] *= grid.powerGain(c, at: i) }
+        let designs = gains.indices.filter { gains[$0] != 0 }.map { b in
+            BiquadCoefficients(BandParameters(kind: .peaking, frequencyHz: MatchingDetail.frequencyHz(b),
+                                              gainDecibels: Float(gains[b]), q: MatchingDetail.q), sampleRateHz: sampleRateHz)
         }
-        return (0..<(grid.count / 3)).map { k -> Double in
-            let mean: Double = (power[3 * k] + power[3 * k + 1] + power[3 * k + 2]) / 3
-            return 10 * log10(max(mean, 1e-30))
-        }
+        return MatchingEQ.bandAverages(MatchingEQ.pointPowers(designs, grid: grid, after: basePower))
     }
 }

@@ -124,10 +124,9 @@ public enum MatchingEQ {
                 let f = (low * high).squareRoot()
                 let p = density * (high - low) * KWeighting.powerGain(atFrequency: f, sampleRateHz: sampleRateHz)
                 before += p
-                let detailDecibels = (0..<MatchingDetail.bandCount).reduce(0.0) {
-                    $0 + (detail.gainsDecibels[$1] == 0 ? 0 : detail.band($1).magnitudeDecibels(atFrequency: f, sampleRateHz: sampleRateHz))
-                }
-                after += p * pow(10, (settings.magnitudeDecibels(atFrequency: f, sampleRateHz: sampleRateHz) + detailDecibels) / 10)
+                let decibels = settings.magnitudeDecibels(atFrequency: f, sampleRateHz: sampleRateHz)
+                    + detail.magnitudeDecibels(atFrequency: f, sampleRateHz: sampleRateHz)
+                after += p * pow(10, decibels / 10)
             }
         }
         guard before > 0, after > 0, before.isFinite, after.isFinite else { return 0 }
@@ -140,13 +139,26 @@ public enum MatchingEQ {
     }
 
     static func bandResponses(_ designs: [BiquadCoefficients], grid: borrowing FrequencyGrid) -> [Double] {
-        return (0..<(grid.count / 3)).map { k in
+        bandAverages(pointPowers(designs, grid: grid))
+    }
+
+    /// Per point of `grid`, the power gain of `designs` in cascade after `start` (the power
+    /// gain of what comes before them; none by default).
+    static func pointPowers(_ designs: [BiquadCoefficients], grid: borrowing FrequencyGrid,
+                            after start: [Double]? = nil) -> [Double] {
+        (0..<grid.count).map { i in
+            var p = start?[i] ?? 1.0
+            for c in designs { p *= grid.powerGain(c, at: i) }
+            return p
+        }
+    }
+
+    /// Band levels in dB from per-point power gains on a `subPoints` grid: |H|² averaged over
+    /// each band's three points.
+    static func bandAverages(_ power: [Double]) -> [Double] {
+        (0..<(power.count / 3)).map { k in
             var sum = 0.0
-            for i in (3 * k)..<(3 * k + 3) {
-                var p = 1.0
-                for c in designs { p *= grid.powerGain(c, at: i) }
-                sum += p
-            }
+            for i in (3 * k)..<(3 * k + 3) { sum += power[i] }
             return 10 * log10(max(sum / 3, 1e-30))
         }
     }

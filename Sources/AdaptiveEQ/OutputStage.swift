@@ -4,7 +4,13 @@ import Glibc
 import Darwin
 #endif
 
-/// The last step of a host's render: the click-free bypass crossfade (smoothstep-shaped)
+/// The weight of a crossfade at linear phase `m` (0 … 1): smoothstep, whose slope is zero at
+/// both ends, so a fade adds no corner (a linear fade's corners splatter up to the treble when
+/// the two signals differ a lot). The bypass and the mode crossfades both use it.
+@inline(__always)
+func crossfadeWeight(_ m: Float) -> Float { m * m * (3 - 2 * m) }
+
+/// The last step of a host's render: the click-free bypass crossfade (`crossfadeWeight`)
 /// between the equalised and the dry signal, then the output gain with its ramp. Both are
 /// skipped entirely while settled at "enabled, 0 dB", so the equalised samples pass untouched.
 struct OutputStage {
@@ -52,9 +58,7 @@ struct OutputStage {
                 for i in 0..<n {
                     m = min(max(m + mixStep, 0), 1)
                     let x = d[i].isFinite ? d[i] : 0
-                    // Smoothstep of the linear phase, as the mode crossfade: no corner at
-                    // either end to splatter into the treble when the EQ is large.
-                    w[i] = x + m * m * (3 - 2 * m) * (w[i] - x)
+                    w[i] = x + crossfadeWeight(m) * (w[i] - x)
                 }
             }
             mix = m

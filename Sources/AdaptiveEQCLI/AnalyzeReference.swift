@@ -21,9 +21,7 @@ extension AnalyzeCommand {
         let afterFiveBands = MatchingEQ.tonalDistanceDecibels(fiveBandOutput, match.levels, bandCentresHz: centres)
         let marks = [63.0, 125, 250, 500, 1000, 2000, 4000, 8000, 16000].filter { $0 < 0.45 * fs }
         func both(_ f: Double) -> Double {
-            (0..<MatchingDetail.bandCount).reduce(eq.magnitudeDecibels(atFrequency: f, sampleRateHz: fs)) {
-                $0 + detail.band($1).magnitudeDecibels(atFrequency: f, sampleRateHz: fs)
-            }
+            eq.magnitudeDecibels(atFrequency: f, sampleRateHz: fs) + detail.magnitudeDecibels(atFrequency: f, sampleRateHz: fs)
         }
         let at = marks.map { eq.magnitudeDecibels(atFrequency: $0, sampleRateHz: fs) }
         let detailGains = (0..<MatchingDetail.bandCount).map { Double(detail.gainsDecibels[$0]) }
