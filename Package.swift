@@ -16,6 +16,9 @@ let package = Package(
         // export list of just lv2_descriptor, then assembles adaptive-eq.lv2).
         .library(name: "AdaptiveEQLV2", type: .dynamic, targets: ["AdaptiveEQLV2"]),
         .executable(name: "adaptive-eq-lv2-ttl", targets: ["AdaptiveEQLV2TTL"]),
+        // The VST3 plugin binary (scripts/build-vst3.sh links it with -static-stdlib and an
+        // export list of GetPluginFactory, ModuleEntry and ModuleExit, then assembles AdaptiveEQ.vst3).
+        .library(name: "AdaptiveEQVST3", type: .dynamic, targets: ["AdaptiveEQVST3"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -36,6 +39,9 @@ let package = Package(
         .systemLibrary(name: "CLV2", pkgConfig: "lv2", providers: [.apt(["lv2-dev"])]),
         .target(name: "AdaptiveEQLV2", dependencies: ["AdaptiveEQ", "EQDSP", "CLV2"]),
         .executableTarget(name: "AdaptiveEQLV2TTL", dependencies: ["AdaptiveEQLV2", "AdaptiveEQ"]),
+        // The VST3 binary interface, declared here from its documented definitions (no SDK).
+        .target(name: "CVST3", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "AdaptiveEQVST3", dependencies: ["AdaptiveEQ", "EQCore", "EQDSP", "EQInference", "CVST3"]),
         // JACK is loaded with dlopen at run time, so the CLI starts (and builds) without it.
         .target(name: "CJackShim", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "AdaptiveEQLive", dependencies: ["AdaptiveEQ", "EQDSP", "CJackShim"]),
@@ -73,6 +79,8 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // Starts real hosts (lv2apply, jackd -d dummy, jalv, adaptive-eq live) via scripts/.
+        // Drives the VST3 plugin through its vtables in-process, as a host does.
+        .testTarget(name: "VST3Tests", dependencies: ["AdaptiveEQVST3", "AdaptiveEQ", "CVST3", "EQDSP", "CMallocCounter", "CRetainCounter", "AEQTestSupport"]),
         .testTarget(name: "LV2Tests", dependencies: ["AudioFile", "EQDSP", "AdaptiveEQ", "AdaptiveEQLV2", "AdaptiveEQLive", "CMallocCounter", "AEQTestSupport"]),
     ]
 )

@@ -65,6 +65,8 @@ public struct HostEqualiser: ~Copyable {
     private var output = OutputStage()
     private var controls = HostControls()
     private var fresh = true
+    /// A word's meaning changed (`replaceWord`): the next block sets the targets again.
+    private var wordsChanged = false
 
     /// A host equaliser over a vocabulary (its model drives adaptive mode, when present).
     public init(vocabulary: Vocabulary) {
@@ -149,6 +151,19 @@ public struct HostEqualiser: ~Copyable {
     public mutating func prepare(sampleRateHz: Double, channelCount: Int) {
         prepare(ProcessSpec(sampleRateHz: sampleRateHz, maximumBlockFrames: ProcessSpec.hostChunkFrames,
                             channelCount: channelCount))
+    }
+
+    /// Replaces the word at `index` (< `vocabularyCount`): its static EQ and, with a model,
+    /// its latent (`model.latentCount` values, written into the model's term table, which
+    /// this equaliser must own: build it on a model of its own, e.g. from
+    /// `AdaptiveEQModel.appendingTerm`). A word in use glides to its new meaning from the
+    /// next block. This is how a plugin offers a typed word or phrase in a fixed slot of its
+    /// word list without rebuilding anything. Real-time safe: no allocation, no lock.
+    public mutating func replaceWord(at index: Int, latent: UnsafePointer<Float>?, settings: EQSettings) {
+        guard index >= 0 && index < vocabularyCount else { return }
+        vocabulary[index] = settings
+        if let engine, let latent { engine.pointee.replaceTermLatent(at: index, with: latent) }
+        wordsChanged = true
     }
 
     /// Clears filter state; the next `process` starts on its controls without a glide.
@@ -306,7 +321,8 @@ public struct HostEqualiser: ~Copyable {
             detail.smoothingTimeMilliseconds = max(new.smoothingTimeMilliseconds, 0)
             staticLoudness.setSmoothing(milliseconds: max(new.smoothingTimeMilliseconds, 0))
         }
-        if fresh || new != controls {
+        if fresh || wordsChanged || new != controls {
+            wordsChanged = false
             let settings = targetSettings(new)
             eq.setTargets(settings)
             staticLoudness.settings = settings

@@ -109,7 +109,8 @@ func editDistance(_ a: [Unicode.Scalar], _ b: String.UnicodeScalarView, below bo
 }
 
 extension StringProtocol {
-    var trimmingSpaces: Substring {
+    /// Without surrounding white space.
+    public var trimmingSpaces: Substring {
         let s = self[...]
         let start = s.firstIndex { !$0.isWhitespace } ?? s.endIndex
         let end = s.lastIndex { !$0.isWhitespace }.map { s.index(after: $0) } ?? start

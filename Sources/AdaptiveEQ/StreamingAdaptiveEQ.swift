@@ -191,6 +191,17 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         outputGain.reset()
     }
 
+    /// Overwrites row `index` of the model's term table with `latent` (`model.latentCount`
+    /// values) and forgets the cached intensity scale, so the next analysis steers to it.
+    /// The table's storage is shared with every copy of `model`: give each engine whose rows
+    /// change a model of its own (`AdaptiveEQModel.appendingTerm` makes one). Real-time safe.
+    public mutating func replaceTermLatent(at index: Int, with latent: UnsafePointer<Float>) {
+        let terms = model.terms
+        guard index >= 0 && index < terms.count else { return }
+        (terms.z.pointer + index * terms.latentCount).update(from: latent, count: terms.latentCount)
+        wordIntensity.reset()
+    }
+
     /// Equalises `frameCount` (≤ `maximumBlockFrames`) samples of each channel in place.
     /// Real-time safe.
     public mutating func process(_ channels: UnsafePointer<UnsafeMutablePointer<Float>>, frameCount: Int) {

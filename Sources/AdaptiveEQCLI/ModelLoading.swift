@@ -42,14 +42,7 @@ func loadOpenVocabulary(for model: AdaptiveEQModel) throws -> OpenVocabulary? {
     guard let path = BundledResources.vocabularyPath else { return nil }
     let vocabulary: OpenVocabulary
     do { vocabulary = try OpenVocabulary(path: path) } catch { throw CLIError("vocabulary '\(path)': \(error.description)") }
-    let terms = model.terms
-    guard vocabulary.learntCount == terms.count, vocabulary.latentCount == model.latentCount else { return nil }
-    for i in 0..<terms.count {
-        guard vocabulary.words[i] == terms.names[i] else { return nil }
-        let z = vocabulary.latent(at: i), zt = terms.latent(at: i)
-        for k in 0..<model.latentCount where abs(z[k] - zt[k]) > 1e-2 * max(1, abs(zt[k])) { return nil }
-    }
-    return vocabulary
+    return vocabulary.matches(model) ? vocabulary : nil
 }
 
 /// What a phrase means and the model that carries it as a term row.

@@ -12,10 +12,6 @@ import Darwin
 // The LV2 entry points are free C functions; the instance lives behind a raw handle that
 // points at a `PluginInstance`. Nothing here runs on the main actor or captures context.
 
-/// Name of the vocabulary file inside the bundle.
-public let vocabularyFileName = "static_terms.tsv"
-/// Name of the model file inside the bundle (optional: without it adaptive mode is static).
-public let modelFileName = "AdaptiveEQModel.safetensors"
 
 /// The descriptors of all variants, built once (thread-safe lazy global), never written
 /// after that and never freed.
@@ -107,22 +103,7 @@ struct PluginInstance: ~Copyable {
 }
 
 /// Reads a whole file with POSIX calls (no Foundation); nil if it cannot be read.
-public func readTextFile(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    let chunk = 65_536
-    var buffer = [UInt8](repeating: 0, count: chunk)
-    while true {
-        let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, chunk) }
-        if got < 0 { return nil }
-        if got == 0 { break }
-        bytes.append(contentsOf: buffer[0..<got])
-        if bytes.count > 16 << 20 { return nil }  // a vocabulary is a few kB
-    }
-    return String(decoding: bytes, as: UTF8.self)
-}
+public func readTextFile(_ path: String) -> String? { PluginResources.readTextFile(path) }
 
 /// One line on stderr (instantiate only; hosts show it in their log).
 func reportError(_ message: String) {
@@ -133,25 +114,8 @@ func reportError(_ message: String) {
 /// Loads the bundle's vocabulary (and model, when the bundle has one), or reports why not
 /// on stderr. Shared by the plugin and the TTL generator, so both see the same words.
 public func loadVocabulary(bundlePath: String) -> Vocabulary? {
-    let folder = bundlePath.hasSuffix("/") ? bundlePath : bundlePath + "/"
-    let path = folder + vocabularyFileName
-    guard let text = readTextFile(path) else {
-        reportError("cannot read \(path)")
-        return nil
-    }
-    let table: StaticTermTable
-    do {
-        table = try StaticTermTable(tsv: text)
-    } catch {
-        reportError("\(path): \(error.description)")
-        return nil
-    }
-    let modelPath = folder + modelFileName
-    guard access(modelPath, F_OK) == 0 else { return Vocabulary(staticTerms: table) }
-    do {
-        return Vocabulary(staticTerms: table, model: try AdaptiveEQModel(path: modelPath))
-    } catch {
-        reportError("\(modelPath): \(error.description)")
+    do { return try PluginResources.loadVocabulary(folder: bundlePath) } catch {
+        reportError(error.description)
         return nil
     }
 }
