@@ -61,11 +61,24 @@ extension PluginCore {
 
     // MARK: - state
 
-    /// The settings the processor runs on, as bytes (`PluginState`).
+    /// Adopts values the processor received from the host since the main thread last looked
+    /// (automation the host did not also give the controller).
+    mutating func adoptProcessorChanges() {
+        for (i, p) in VST3Parameter.all.enumerated() where !p.isReadOnly {
+            let v = processorValue(at: i)
+            if v != seenProcessorValues[i] {
+                seenProcessorValues[i] = v
+                controllerValues[i] = v
+            }
+        }
+    }
+
+    /// The current settings as bytes (`PluginState`): what the host set last, on either side.
     mutating func stateBytes() -> [UInt8] {
+        adoptProcessorChanges()
         var c = HostControls()
         for (i, p) in VST3Parameter.all.enumerated() where !p.isReadOnly {
-            p.apply(plain: p.plain(processorValue(at: i), wordCount: wordCount), to: &c, wordCount: wordCount)
+            p.apply(plain: p.plain(controllerValues[i], wordCount: wordCount), to: &c, wordCount: wordCount)
         }
         c.matchingDetail = detail
         return PluginState(controls: c, word: words.text(at: c.term), secondWord: words.text(at: c.secondTerm)).encoded()
@@ -99,7 +112,10 @@ extension PluginCore {
         controls.secondTerm = index(of: second)
         if case .slot = first { install(first) }
         let values = VST3Parameter.all.map { $0.isReadOnly ? 0 : $0.normalized($0.plain(of: controls), wordCount: wordCount) }
-        for (i, p) in VST3Parameter.all.enumerated() where !p.isReadOnly { controllerValues[i] = values[i] }
+        for (i, p) in VST3Parameter.all.enumerated() where !p.isReadOnly {
+            controllerValues[i] = values[i]
+            seenProcessorValues[i] = toProcessor ? values[i] : processorValue(at: i)
+        }
         detail = controls.matchingDetail
         if toProcessor {
             post { pending in
@@ -181,12 +197,21 @@ extension PluginCore {
 
     mutating func parameterNormalized(id: UInt32) -> Double {
         guard let p = VST3Parameter(id: id) else { return 0 }
-        return p.isReadOnly ? aeq_atomic_load_double(processorValues + p.index) : controllerValues[p.index]
+        if p.isReadOnly { return aeq_atomic_load_double(processorValues + p.index) }
+        let v = processorValue(at: p.index)
+        if v != seenProcessorValues[p.index] {
+            seenProcessorValues[p.index] = v
+            controllerValues[p.index] = v
+        }
+        return controllerValues[p.index]
     }
 
     mutating func setParameterNormalized(id: UInt32, _ value: Double) -> Int32 {
         guard let p = VST3Parameter(id: id), value.isFinite else { return TResult.invalidArgument }
-        if !p.isReadOnly { controllerValues[p.index] = min(max(value, 0), 1) }
+        if !p.isReadOnly {
+            controllerValues[p.index] = min(max(value, 0), 1)
+            seenProcessorValues[p.index] = processorValue(at: p.index)
+        }
         return TResult.ok
     }
 }

@@ -81,7 +81,11 @@ struct PluginCore: ~Copyable {
 
     // Main thread.
     var words: WordSlots
+    /// The values the host set or saw last (what `getParamNormalized` and `getState` give).
     var controllerValues: [Double]
+    /// The processor's value of each parameter when the main thread last looked: a change
+    /// since then came from the host's processing side (automation) and is adopted.
+    var seenProcessorValues: [Double]
     var detail = MatchingDetail.flat
     var initialized = false
     var active = false
@@ -112,6 +116,7 @@ struct PluginCore: ~Copyable {
         sentReadouts.initialize(repeating: .nan, count: count)
         controllerValues = VST3Parameter.all.map { $0.normalized($0.defaultPlain(words: words.names), wordCount: words.count) }
         processorValues.initialize(from: controllerValues, count: count)
+        seenProcessorValues = controllerValues
         for p in VST3Parameter.all {
             p.apply(plain: p.defaultPlain(words: words.names), to: &controls, wordCount: words.count)
         }
