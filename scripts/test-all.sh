@@ -7,4 +7,5 @@ step() { echo "== $*" >&2; "$@"; }
 step swift test -c release
 step python3 -m pytest -q eval/test_metrics.py eval/test_safe_output.py python/tests training/tests Tests/StudioE2E
 step scripts/fuzz.sh 30
+step python3 -m pytest -q Tests/VST3Hosts/test_dawdreamer.py
 step scripts/daw_check.py
