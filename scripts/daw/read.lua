@@ -1,14 +1,20 @@
 -- Loads the session and prints the plugin's control values: one "INDEX=VALUE" line each.
--- ardour7-lua read.lua -- FOLDER NAME INDEX...
-local folder, name = arg[1], arg[2]
+-- With a SNAPSHOT name other than "-", it then lets the plugin run a few process cycles and
+-- saves the session as that snapshot (what the plugin itself holds after the reload).
+-- ardour7-lua read.lua -- FOLDER NAME SNAPSHOT INDEX...
+local folder, name, snapshot = arg[1], arg[2], arg[3]
 assert(load_session(folder, name), "cannot load the session")
 local track = Session:route_by_name("clip")
 local plugin = track:nth_plugin(0)
 assert(not plugin:isnil(), "the plugin did not come back")
 print("plugin=" .. plugin:display_name())
-for i = 3, #arg do
+for i = 4, #arg do
   -- Returns the value and a table of the arguments, the last being the "ok" flag.
   local value, refs = ARDOUR.LuaAPI.get_processor_param(plugin, tonumber(arg[i]), false)
-  print(arg[i] .. "=" .. tostring(value) .. " ok=" .. tostring(refs[3]))
+  print(arg[i] .. "=" .. string.format("%.17g", value) .. " ok=" .. tostring(refs[3]))
+end
+if snapshot ~= "-" then
+  assert(ARDOUR.LuaAPI.wait_for_process_callback(8, 4000), "the engine does not run")
+  Session:save_state(snapshot, false, false, false, false, false)
 end
 close_session()
