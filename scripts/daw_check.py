@@ -157,6 +157,13 @@ def vst3_target(bundle, cli, work, env, tries):
     installed = os.path.join(home, ".vst3", os.path.basename(os.path.normpath(bundle)))
     shutil.rmtree(installed, ignore_errors=True)
     shutil.copytree(bundle, installed)
+    # The scanner dates its cache file with the module's time in whole seconds, and Ardour skips
+    # a module newer than its cache (scan_log: scan-result 2), which one dated a fraction of a
+    # second later is: the copy is dated on a whole second.
+    stamp = int(time.time()) - 1
+    for folder, _, files in os.walk(installed):
+        for entry in [folder] + [os.path.join(folder, f) for f in files]:
+            os.utime(entry, (stamp, stamp))
     env = dict(env, HOME=home)
     shutil.rmtree(os.path.join(home, ".cache"), ignore_errors=True)  # no cache from an earlier run
     status, output = run([SCANNER, "-f", "-v", installed], dict(env, LD_LIBRARY_PATH=SCANNER_LIBRARIES), timeout=60)
@@ -165,9 +172,16 @@ def vst3_target(bundle, cli, work, env, tries):
         raise RuntimeError("Ardour's VST3 scanner did not accept %s (exit %d, cache files %d):\n%s" % (
             installed, status, len(caches), output[-2000:]))
     log("vst3: Ardour's scanner found %s (cache %s)" % (VST3_NAME, os.path.basename(caches[0])))
-    shutil.rmtree(os.path.join(work, "vst3-params"), ignore_errors=True)
-    _, output = ardour("params.lua", [os.path.join(work, "vst3-params"), "VST3", VST3_NAME], env, tries,
-                       "vst3: parameters")
+    scratch = os.path.join(work, "vst3-params")
+    for attempt in range(1, tries + 1):
+        shutil.rmtree(scratch, ignore_errors=True)  # create_session refuses an existing session
+        status, output = run([ARDOUR, os.path.join(LUA, "params.lua"), "--", scratch, "VST3", VST3_NAME], env)
+        if status == 0:
+            break
+        log("  vst3: parameters: ardour7-lua exited with %d (try %d of %d):\n%s" % (
+            status, attempt, tries, output[-1500:]))
+    else:
+        raise RuntimeError("Ardour did not list the plugin's parameters")
     listed = {}
     for line in output.splitlines():
         if line.startswith("param\t"):
