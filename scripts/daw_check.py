@@ -406,9 +406,9 @@ def with_word(path, word):
 
 
 def other_values(target, case_settings):
-    """A value for every control other than its default and the case's: the next learnt
-    words, manual mode, bypassed, loudness matching off, and continuous controls at
-    31 %, 32 %, … of their ranges."""
+    """A value for every control other than its default and the case's: the first learnt
+    words other than those, manual mode, bypassed, loudness matching off, and each continuous
+    control at (31 + its index) % of its range."""
     spare = iter(w for w in target.words if w not in ("warm", "bright"))
     values = {}
     for n, symbol in enumerate(sorted(target.index, key=target.index.get)):
