@@ -330,3 +330,42 @@ extension TestChanges {
         return 0
     }
 }
+
+/// docs/VST3.md's parameter table is the one hosts see.
+@Suite struct VST3DocsTests {
+    static func table() throws -> String {
+        let words = try PluginResources.loadVocabulary(folder: resourceFolder).words + ["(typed word)"]
+        var lines = ["| id | title (pedalboard name) | units | steps | default | flags |", "|---|---|---|---|---|---|"]
+        for p in VST3Parameter.all {
+            let name = (p.title + (p.units.isEmpty ? "" : " " + p.units)).lowercased()
+                .map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
+            var flags: [String] = []
+            if p.flags & 1 != 0 { flags.append("automatable") }
+            if p.flags & 2 != 0 { flags.append("read-only") }
+            if p.flags & 8 != 0 { flags.append("list") }
+            if p.flags & (1 << 16) != 0 { flags.append("bypass") }
+            let steps = p.stepCount(wordCount: words.count)
+            let d = p.defaultPlain(words: words)
+            let shown = steps > 0 || p.isReadOnly ? (steps > 0 ? (Self.listText(p, d, words)) : "—") : String(Float(d))
+            lines.append("| \(p.id) | \(p.title) (`\(name)`) | \(p.units.isEmpty ? "—" : p.units) | \(steps == 0 ? "continuous" : String(steps + 1) + " values") | \(shown) | \(flags.joined(separator: ", ")) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func listText(_ p: VST3Parameter, _ plain: Double, _ words: [String]) -> String {
+        switch p {
+        case .control(.term), .control(.secondTerm): words[Int(plain)]
+        case .control(.mode): EqualiserMode(rawValue: Int(plain))!.label
+        default: plain >= 0.5 ? "On" : "Off"
+        }
+    }
+
+    @Test func docsShowTheParameterTable() throws {
+        let doc = try String(contentsOfFile: repositoryRoot + "/docs/VST3.md", encoding: .utf8)
+        let expected = try Self.table()
+        let begin = "<!-- vst3-parameters:begin -->\n", end = "\n<!-- vst3-parameters:end -->"
+        let start = try #require(doc.range(of: begin)), stop = try #require(doc.range(of: end))
+        let shown = String(doc[start.upperBound..<stop.lowerBound])
+        #expect(shown == expected, "docs/VST3.md's table is out of date; it should read:\n\(expected)")
+    }
+}
