@@ -47,8 +47,9 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     case "automation": fuzzAutomation(bytes)
     case "vocabulary": fuzzVocabulary(bytes)
     case "audio": fuzzAudio(bytes)
+    case "pluginstate": fuzzPluginState(bytes)
     default:
-        fputs("set AEQ_FUZZ_TARGET to model, json, automation, vocabulary or audio\n", stderr)
+        fputs("set AEQ_FUZZ_TARGET to model, json, automation, vocabulary, audio or pluginstate\n", stderr)
         exit(2)
     }
     return 0
@@ -77,6 +78,23 @@ private func fuzzAutomation(_ bytes: [UInt8]) {
         }
     } catch {
         precondition(error.line >= 1 && !error.message.isEmpty)
+    }
+}
+
+private func fuzzPluginState(_ bytes: [UInt8]) {
+    // Any bytes: refused with a message, or settings whose every value is in its range and
+    // that encode to bytes decoding to the same settings.
+    do {
+        let state = try PluginState(decoding: bytes)
+        let c = state.controls
+        for p in ControlParameter.allCases where p != .term && p != .secondTerm && p != .mode {
+            precondition(p.range.contains(c.rawValue(p)), "\(p.symbol) out of range")
+        }
+        for p in EQParameter.allCases { precondition(p.range.contains(c.manual[p])) }
+        let again = try PluginState(decoding: state.encoded())
+        precondition(again.controls == c && again.word == state.word && again.secondWord == state.secondWord)
+    } catch {
+        precondition(!error.description.isEmpty)
     }
 }
 

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-45}; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(model json automation vocabulary audio)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(model json automation vocabulary audio pluginstate)
 out=.build-fuzz
 mkdir -p "$out"
 # Engine modules in dependency order, each a static library compiled with coverage

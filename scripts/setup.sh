@@ -16,7 +16,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # Python checks of the evaluation metrics and the model file (numpy/scipy/matplotlib/pytest;
-# no torch), selenium for the studio's headless-browser test, and DawDreamer (a VST3 host)
-# and soundfile for the VST3 host tests. pip is quiet when everything is already installed.
+# no torch), selenium for the studio's headless-browser test, pedalboard, DawDreamer and soundfile for
+# the VST3 host tests. pip is quiet when everything is already installed.
 here=$(cd "$(dirname "$0")/.." && pwd)
-python3 -m pip install -q --disable-pip-version-check -r "$here/eval/requirements.txt" -r "$here/Tests/StudioE2E/requirements.txt" dawdreamer==0.9.0 soundfile==0.14.0 2>&1 | grep -v "Running pip as the 'root' user" >&2 || true
+python3 -m pip install -q --disable-pip-version-check -r "$here/eval/requirements.txt" -r "$here/Tests/StudioE2E/requirements.txt" -r "$here/Tests/VST3Hosts/requirements.txt" 2>&1 | grep -v "Running pip as the 'root' user" >&2 || true

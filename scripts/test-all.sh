@@ -5,7 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { echo "== $*" >&2; "$@"; }
 step swift test -c release
+# The VST3 bundle, then the plugin in Python's VST3 hosts against the CLI.
+AEQ_VST3_BUNDLE="$(scripts/build-vst3.sh --no-install | tail -n 1)"
+AEQ_BIN="$(swift build -c release --show-bin-path)/adaptive-eq"
+export AEQ_VST3_BUNDLE AEQ_BIN
+step python3 -m pytest -q Tests/VST3Hosts
 step python3 -m pytest -q eval/test_metrics.py eval/test_safe_output.py python/tests training/tests Tests/StudioE2E
 step scripts/fuzz.sh 30
-step python3 -m pytest -q Tests/VST3Hosts/test_dawdreamer.py
-step scripts/daw_check.py
+step scripts/daw_check.py --vst3-bundle "$AEQ_VST3_BUNDLE" --cli "$AEQ_BIN"

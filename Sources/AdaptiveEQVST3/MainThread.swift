@@ -185,9 +185,9 @@ extension PluginCore {
         guard let p = VST3Parameter(id: id), !p.isReadOnly else { return nil }
         if case .control(let c) = p, c == .term || c == .secondTerm {
             guard let choice = try? words.choice(for: text) else { return nil }
-            if case .slot = choice {
-                guard c == .term else { return nil }
-                install(choice)
+            if case let .slot(phrase, _, _, _) = choice {
+                // The second word may name the slot's entry, not put a new one there.
+                if c == .term { install(choice) } else if phrase != words.text(at: slotIndex!) { return nil }
             }
             return p.normalized(Double(index(of: choice)), wordCount: wordCount)
         }

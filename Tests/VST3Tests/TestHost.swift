@@ -23,7 +23,7 @@ struct TestStream {
     var position = 0
     var chunk: Int
 
-    static let vtableStorage: UnsafeMutablePointer<aeq_bstream_vtbl> = {
+    nonisolated(unsafe) static let vtableStorage: UnsafeMutablePointer<aeq_bstream_vtbl> = {
         let v = UnsafeMutablePointer<aeq_bstream_vtbl>.allocate(capacity: 1)
         v.initialize(to: aeq_bstream_vtbl(
             query_interface: { _, _, o in o?.pointee = nil; return -1 }, add_ref: { _ in 1 }, release: { _ in 1 },
@@ -83,7 +83,7 @@ struct TestQueue {
     var values: UnsafeMutablePointer<Double>
 
     static let capacity = 64
-    static let vtableStorage: UnsafeMutablePointer<aeq_param_value_queue_vtbl> = {
+    nonisolated(unsafe) static let vtableStorage: UnsafeMutablePointer<aeq_param_value_queue_vtbl> = {
         let v = UnsafeMutablePointer<aeq_param_value_queue_vtbl>.allocate(capacity: 1)
         v.initialize(to: aeq_param_value_queue_vtbl(
             query_interface: { _, _, o in o?.pointee = nil; return -1 }, add_ref: { _ in 1 }, release: { _ in 1 },
@@ -123,7 +123,7 @@ final class TestChanges {
     let offsets: UnsafeMutablePointer<Int32>
     let values: UnsafeMutablePointer<Double>
 
-    static let vtableStorage: UnsafeMutablePointer<aeq_parameter_changes_vtbl> = {
+    nonisolated(unsafe) static let vtableStorage: UnsafeMutablePointer<aeq_parameter_changes_vtbl> = {
         let v = UnsafeMutablePointer<aeq_parameter_changes_vtbl>.allocate(capacity: 1)
         v.initialize(to: aeq_parameter_changes_vtbl(
             query_interface: { _, _, o in o?.pointee = nil; return -1 }, add_ref: { _ in 1 }, release: { _ in 1 },
