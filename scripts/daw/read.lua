@@ -1,6 +1,6 @@
 -- Loads the session and prints the plugin's control values: one "INDEX=VALUE" line each.
--- With a SNAPSHOT name other than "-", it then lets the plugin run a few process cycles and
--- saves the session as that snapshot (what the plugin itself holds after the reload).
+-- With a SNAPSHOT name other than "-", it then saves the session as that snapshot (with the
+-- state the plugin holds after the reload).
 -- ardour7-lua read.lua -- FOLDER NAME SNAPSHOT INDEX...
 local folder, name, snapshot = arg[1], arg[2], arg[3]
 assert(load_session(folder, name), "cannot load the session")
@@ -14,7 +14,6 @@ for i = 4, #arg do
   print(arg[i] .. "=" .. string.format("%.17g", value) .. " ok=" .. tostring(refs[3]))
 end
 if snapshot ~= "-" then
-  assert(ARDOUR.LuaAPI.wait_for_process_callback(8, 4000), "the engine does not run")
   Session:save_state(snapshot, false, false, false, false, false)
 end
 close_session()

@@ -1,7 +1,6 @@
 -- Loads the session, inserts the plugin on the track "clip" (first in its chain), sets its
 -- controls, exports frames 0 … FRAMES through the given preset, then saves and closes.
--- Assignments after the word "then" are made after the export, before saving (they are
--- given a few process cycles first: a plugin's saved state is what its processor runs on).
+-- Assignments after the word "then" are made after the export, right before saving.
 -- ardour7-lua render.lua -- FOLDER NAME TYPE ID PRESET_UUID EXPORT_FOLDER FRAMES INDEX=VALUE... [then INDEX=VALUE...]
 -- (TYPE: a name in ARDOUR.PluginType, LV2 or VST3; ID: the LV2 URI or the VST3 name)
 local folder, name, kind, id, preset, out, frames = arg[1], arg[2], arg[3], arg[4], arg[5], arg[6], tonumber(arg[7])
@@ -28,7 +27,6 @@ export:set_name("export")
 assert(export:run_export(), "export failed")
 if later then
   for i = later, #arg do set(arg[i]) end
-  assert(ARDOUR.LuaAPI.wait_for_process_callback(8, 4000), "the engine does not run")
 end
 Session:save_state("", false, false, false, false, false)
 close_session()
