@@ -71,10 +71,10 @@ public struct StudioAccess: Sendable {
             let addresses = hostNames.prefix(4).map { "\($0):\(r.localPort)" } + (hostNames.count > 4 ? ["…"] : [])
             return .refuse("Host '\(shown)' is not this studio's address (\(addresses.joined(separator: ", ")))")
         }
-        // Origin: only the studio's own page may call the API or change anything. Browsers
-        // send Origin with every POST and Sec-Fetch-Site with every request; programs that
-        // are not browsers send neither.
-        if r.path.hasPrefix("/api/") || !["GET", "HEAD"].contains(r.method) {
+        // Origin: only the studio's own page may call the API or change anything; any site
+        // may link to the page itself. Browsers send Origin with every POST and
+        // Sec-Fetch-Site with every request; programs that are not browsers send neither.
+        if !Self.isPage(r) {
             if let origin = r.origin, origin.lowercased() != "http://" + host.lowercased() {
                 return .refuse("cross-origin request from '\(origin.prefix(80))' refused")
             }
@@ -84,8 +84,8 @@ public struct StudioAccess: Sendable {
         }
         guard let token else { return .allow }
         if let given = r.queryToken {
-            guard Self.equal(given, token) else { return .refuse("wrong token") }
-            return r.method == "GET" && !r.path.hasPrefix("/api/") ? .rememberToken(location: r.path) : .allow
+            guard Self.equal(given, token) else { return .refuse(Self.wrongToken) }
+            return Self.isPage(r) ? .rememberToken(location: r.path) : .allow
         }
         let cookieName = cookieName(port: r.localPort) + "="
         let carried = r.cookies.first { $0.hasPrefix(cookieName) }.map { String($0.dropFirst(cookieName.count)) }
@@ -93,7 +93,17 @@ public struct StudioAccess: Sendable {
         guard let carried else {
             return .refuse("this studio needs its token: open the URL with ?token= that it printed when it started")
         }
-        return Self.equal(carried, token) ? .allow : .refuse("wrong token")
+        // A cookie from an earlier run of the studio (each run makes a new token) ends here too.
+        return Self.equal(carried, token) ? .allow : .refuse(Self.wrongToken)
+    }
+
+    static let wrongToken = "wrong token: open the URL with ?token= that the studio printed when it last started"
+
+    /// A request for the page or its files, which read and change nothing. (Browsers
+    /// resolve `..` in paths before sending, so another site cannot reach the API this way;
+    /// anything else under `/static/` is not found.)
+    static func isPage(_ r: Request) -> Bool {
+        ["GET", "HEAD"].contains(r.method) && (r.path == "/" || r.path.hasPrefix("/static/"))
     }
 
     /// Per port, so two studios on one machine (cookies ignore ports) keep their own.

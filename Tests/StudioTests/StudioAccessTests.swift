@@ -70,6 +70,11 @@ import Testing
                     #expect(r.error.contains("refused") && !r.error.contains("\n"), "\(line): \(r.error)")
                 }
             }
+            // Nor by a path that only looks like the page's.
+            for path in ["//api/info", "/static/../api/info", "/static/%2e%2e/api/info", "/static//api/info", "/api//info"] {
+                let r = try await raw(port, "GET \(path) HTTP/1.1\r\n" + host + "Sec-Fetch-Site: cross-site\r\n")
+                #expect([403, 404].contains(r.status) && r.json["words"] == nil, "\(path): \(r.status)")
+            }
             // The studio's own page: same Origin, same-origin fetches, and typed URLs.
             let own = try await raw(port, "POST /api/blind HTTP/1.1\r\n" + host + "Origin: http://127.0.0.1:\(port)\r\n"
                                     + "Sec-Fetch-Site: same-origin\r\nContent-Type: application/json\r\n"
