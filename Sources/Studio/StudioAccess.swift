@@ -11,7 +11,7 @@ public struct StudioAccess: Sendable {
     /// The secret every request must carry (nil: none needed).
     public let token: String?
 
-    /// The query parameter, and the prefix of the cookie's name, that carry the token.
+    /// The query parameter that carries the token (also a part of the cookie's name).
     public static let tokenParameter = "token"
 
     public init(hostNames: [String], token: String?) {
