@@ -14,7 +14,10 @@ struct StudioCommand: ParsableCommand {
             word or phrase, or use a track as the reference) and an intensity, play, switch A (original) / B (processed) at the same position,
             export the processed file, drop in your own file, and run a blind listening
             test whose answers are appended to RESULTS/blind-test.jsonl.
-            Binds to 127.0.0.1 unless --host says otherwise.
+            Binds to 127.0.0.1 unless --host says otherwise. Only the studio's own page may
+            call it: requests naming another Host, and cross-origin requests, are refused.
+            On any other address (or with --token) every request needs the random token in
+            the printed URL; the page keeps it in a cookie.
 
             Examples:
               adaptive-eq studio                      then open http://127.0.0.1:8080/
@@ -27,8 +30,11 @@ struct StudioCommand: ParsableCommand {
     @Option(help: "TCP port (0 picks a free one).")
     var port = 8080
 
-    @Option(help: "Address to listen on; anything but 127.0.0.1/::1/localhost is reachable from other machines.")
+    @Option(help: "Address to listen on; anything but 127.0.0.1/::1/localhost is reachable from other machines and needs the token.")
     var host = "127.0.0.1"
+
+    @Flag(help: "Require a random token (printed in the URL) on loopback too; always required on other addresses.")
+    var token = false
 
     @Option(name: .customLong("max-upload-mb"), help: "Largest upload accepted, in megabytes (1…2048).")
     var maximumUploadMegabytes = 200
@@ -53,6 +59,8 @@ struct StudioCommand: ParsableCommand {
         configuration.port = port
         configuration.maximumUploadBytes = maximumUploadMegabytes << 20
         configuration.resultsFolder = results
+        let exposed = !StudioAccess.isLoopback(host)
+        if exposed || token { configuration.token = StudioAccess.newToken() }
         let table = try loadStaticTerms()
         let loaded: AdaptiveEQModel? = model != nil || BundledResources.modelPath != nil ? try loadModel(path: model) : nil
         let vocabulary = HostVocabulary(staticTerms: table, model: loaded)
@@ -71,12 +79,14 @@ struct StudioCommand: ParsableCommand {
                                     openVocabulary: open, openingTrack: track)
         }
         catch { throw CLIError(error.description) }
-        if !["127.0.0.1", "::1", "localhost"].contains(host) {
-            FileHandle.standardError.write("adaptive-eq: warning: serving on \(host): other machines can reach the studio\n".data(using: .utf8)!)
+        if exposed {
+            FileHandle.standardError.write(Data("adaptive-eq: warning: serving on \(host): other machines can reach the studio (with the token; plain HTTP, so use a network you trust)\n".utf8))
         }
+        let urlToken = configuration.token
         let app = StudioServer.application(state) { port in
-            let shown = host.contains(":") ? "[\(host)]" : host
-            FileHandle.standardOutput.write(Data("adaptive-eq studio: serving http://\(shown):\(port)/ (Ctrl-C stops)\n".utf8))
+            let shown = StudioAccess.urlHost(host)
+            let query = urlToken.map { "?\(StudioAccess.tokenParameter)=\($0)" } ?? ""
+            FileHandle.standardOutput.write(Data("adaptive-eq studio: serving http://\(shown):\(port)/\(query) (Ctrl-C stops)\n".utf8))
         }
         let finished = DispatchSemaphore(value: 0)
         let outcome = ServerOutcome()

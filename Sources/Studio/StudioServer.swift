@@ -21,8 +21,9 @@ public enum StudioServer {
                            logger: logger)
     }
 
-    public static func router(_ state: StudioState) -> Router<BasicRequestContext> {
-        let router = Router()
+    public static func router(_ state: StudioState) -> Router<StudioRequestContext> {
+        let router = Router(context: StudioRequestContext.self)
+        router.middlewares.add(StudioAccessMiddleware(access: StudioAccess(configuration: state.configuration)))
         let files = StudioWebFiles.load()
         router.get("/") { _, _ in files.response("index.html") }
         router.get("/static/:file") { _, context in files.response(context.parameters.get("file") ?? "") }
@@ -56,7 +57,10 @@ public enum StudioServer {
         router.get("/api/export") { request, _ in respond { try export(request, state) } }
         router.post("/api/blind") { request, _ in
             await respondAsync {
-                let body = try await request.body.collect(upTo: 4096)
+                let body: ByteBuffer
+                do { body = try await request.body.collect(upTo: maximumAnswerBytes) } catch {
+                    throw StudioError.tooLarge("an answer is at most \(maximumAnswerBytes) bytes of JSON")
+                }
                 return try blindAnswer(body, state)
             }
         }
@@ -200,6 +204,9 @@ public enum StudioServer {
                                                .contentDisposition: "attachment; filename=\"\(name)\""],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
+
+    /// A blind-test answer is a few short fields.
+    static let maximumAnswerBytes = 4096
 
     static func blindAnswer(_ body: ByteBuffer, _ state: StudioState) throws -> Response {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {

@@ -19,6 +19,9 @@ public struct StudioConfiguration: Sendable {
     public var playerIdleSeconds = 120.0
     /// Where blind-test answers are appended (nil = memory only).
     public var resultsFolder: String?
+    /// The secret every request must carry (docs/STUDIO.md, "Who may talk to the studio");
+    /// nil: none, which is safe only on a loopback address.
+    public var token: String?
 
     public init() {}
 }
