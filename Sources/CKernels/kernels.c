@@ -1,0 +1,109 @@
+#include "CKernels.h"
+#include <stdlib.h>
+#include <string.h>
+
+// Lane-wise arithmetic exactly as written: no contraction into fused multiply-adds.
+#pragma clang fp contract(off)
+// Vectors cross only always-inlined helpers, so their calling convention never applies.
+#pragma clang diagnostic ignored "-Wpsabi"
+
+typedef float v8 __attribute__((ext_vector_type(8)));
+typedef float v4 __attribute__((ext_vector_type(4)));
+typedef int i8 __attribute__((ext_vector_type(8)));
+typedef float v8u __attribute__((ext_vector_type(8), aligned(4)));
+typedef float v4u __attribute__((ext_vector_type(4), aligned(4)));
+typedef int i8u __attribute__((ext_vector_type(8), aligned(4)));
+
+#define load8(p) (*(const v8u *)(p))
+#define load4(p) (*(const v4u *)(p))
+#define store8(p, v) (*(v8u *)(p) = (v))
+// max(v, 0) with NaN and −0 giving +0.
+#define relu8(v, zero) ((v8)((i8)(v) & ((v) > (zero))))
+// Lanes of `a` where `mask` is set, of `b` elsewhere.
+#define select8(mask, a, b) ((v8)(((i8)(a) & (mask)) | ((i8)(b) & ~(mask))))
+
+#define KERNEL_ATTRIBUTES
+#define KERNEL_NAME(name) name##_baseline
+#include "kernels.inc"
+#undef KERNEL_ATTRIBUTES
+#undef KERNEL_NAME
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#define KERNEL_ATTRIBUTES __attribute__((target("avx2")))
+#define KERNEL_NAME(name) name##_avx2
+#include "kernels.inc"
+
+// AVX2 needs the processor (CPUID) and the system, which must save the upper halves of
+// the YMM registers on a context switch (OSXSAVE and XCR0 bits 1–2).
+static int avx2_supported(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    if (!(c & bit_OSXSAVE) || !(c & bit_AVX)) return 0;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 6) != 6) return 0;
+    if (__get_cpuid_max(0, 0) < 7) return 0;
+    __cpuid_count(7, 0, a, b, c, d);
+    return (b & bit_AVX2) != 0;
+}
+#else
+static int avx2_supported(void) { return 0; }
+#define linear_avx2 linear_baseline
+#define column_summary_avx2 column_summary_baseline
+#define eq_run_avx2 eq_run_baseline
+#endif
+
+static int wide;
+
+// Chosen when the library loads, before any audio thread can call a kernel.
+// AEQ_BASELINE_KERNELS=1 in the environment keeps the baseline copies (to compare them).
+__attribute__((constructor)) static void choose_kernels(void) {
+    const char *baseline = getenv("AEQ_BASELINE_KERNELS");
+    wide = avx2_supported() && !(baseline && *baseline && strcmp(baseline, "0") != 0);
+}
+
+int aeq_kernels_wide(void) { return wide; }
+
+int aeq_kernels_set_wide(int want) {
+    wide = want && avx2_supported();
+    return wide;
+}
+
+void aeq_linear(const float *x, int inputCount, const float *packed, const float *bias,
+                int outputCount, float *y) {
+    if (wide) linear_avx2(x, inputCount, packed, bias, outputCount, y);
+    else linear_baseline(x, inputCount, packed, bias, outputCount, y);
+}
+
+void aeq_column_summary(const float *prev, const float *cur, const float *next,
+                        const float *dw2Weight, const float *dw2Bias,
+                        const float *pw2Weight, const float *pw2Bias,
+                        float *scratch, float *g) {
+    if (wide) column_summary_avx2(prev, cur, next, dw2Weight, dw2Bias, pw2Weight, pw2Bias, scratch, g);
+    else column_summary_baseline(prev, cur, next, dw2Weight, dw2Bias, pw2Weight, pw2Bias, scratch, g);
+}
+
+void aeq_eq_run(const aeq_wavefront *wave, float *const *channels, int lanes) {
+    if (wide) eq_run_avx2(wave, channels, lanes);
+    else eq_run_baseline(wave, channels, lanes);
+}
+
+// Position in the packed layout of row `o`, column `i`.
+static size_t packed_index(int n, int outputCount, int o, int i) {
+    const int groups = outputCount / 4, chunks = n / 4;
+    if (o >= 4 * groups) return (size_t)groups * 4 * n + (size_t)(o - 4 * groups) * n + i;
+    const size_t group = (size_t)(o / 4) * 4 * n;
+    if (i < 4 * chunks) return group + (size_t)(i / 4) * 16 + (size_t)(o % 4) * 4 + i % 4;
+    return group + (size_t)chunks * 16 + (size_t)(i - 4 * chunks) * 4 + o % 4;
+}
+
+void aeq_linear_pack(const float *weight, int n, int outputCount, float *packed) {
+    for (int o = 0; o < outputCount; o++)
+        for (int i = 0; i < n; i++) packed[packed_index(n, outputCount, o, i)] = weight[(size_t)o * n + i];
+}
+
+void aeq_linear_unpack(const float *packed, int n, int outputCount, float *weight) {
+    for (int o = 0; o < outputCount; o++)
+        for (int i = 0; i < n; i++) weight[(size_t)o * n + i] = packed[packed_index(n, outputCount, o, i)];
+}
