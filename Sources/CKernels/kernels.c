@@ -89,21 +89,31 @@ void aeq_eq_run(const aeq_wavefront *wave, float *const *channels, int lanes) {
     else eq_run_baseline(wave, channels, lanes);
 }
 
-// Position in the packed layout of row `o`, column `i`.
-static size_t packed_index(int n, int outputCount, int o, int i) {
-    const int groups = outputCount / 4, chunks = n / 4;
-    if (o >= 4 * groups) return (size_t)groups * 4 * n + (size_t)(o - 4 * groups) * n + i;
-    const size_t group = (size_t)(o / 4) * 4 * n;
-    if (i < 4 * chunks) return group + (size_t)(i / 4) * 16 + (size_t)(o % 4) * 4 + i % 4;
-    return group + (size_t)chunks * 16 + (size_t)(i - 4 * chunks) * 4 + o % 4;
-}
+// Visits every weight in packed order: `visit(packed index, row-major index)`.
+#define FOR_EACH_PACKED(n, outputCount, visit)                                              \
+    do {                                                                                    \
+        const int groups_ = (outputCount) / 4, chunks_ = (n) / 4;                           \
+        size_t p_ = 0;                                                                      \
+        for (int g_ = 0; g_ < groups_; g_++) {                                              \
+            const size_t row_ = (size_t)g_ * 4 * (n);                                       \
+            for (int k_ = 0; k_ < chunks_; k_++)                                            \
+                for (int r_ = 0; r_ < 4; r_++)                                              \
+                    for (int l_ = 0; l_ < 4; l_++, p_++)                                    \
+                        visit(p_, row_ + (size_t)r_ * (n) + 4 * k_ + l_);                   \
+            for (int i_ = 4 * chunks_; i_ < (n); i_++)                                      \
+                for (int r_ = 0; r_ < 4; r_++, p_++) visit(p_, row_ + (size_t)r_ * (n) + i_); \
+        }                                                                                   \
+        for (size_t q_ = p_; q_ < (size_t)(n) * (outputCount); q_++) visit(q_, q_);         \
+    } while (0)
 
 void aeq_linear_pack(const float *weight, int n, int outputCount, float *packed) {
-    for (int o = 0; o < outputCount; o++)
-        for (int i = 0; i < n; i++) packed[packed_index(n, outputCount, o, i)] = weight[(size_t)o * n + i];
+#define PACK(p, r) (packed[p] = weight[r])
+    FOR_EACH_PACKED(n, outputCount, PACK);
+#undef PACK
 }
 
 void aeq_linear_unpack(const float *packed, int n, int outputCount, float *weight) {
-    for (int o = 0; o < outputCount; o++)
-        for (int i = 0; i < n; i++) weight[(size_t)o * n + i] = packed[packed_index(n, outputCount, o, i)];
+#define UNPACK(p, r) (weight[r] = packed[p])
+    FOR_EACH_PACKED(n, outputCount, UNPACK);
+#undef UNPACK
 }

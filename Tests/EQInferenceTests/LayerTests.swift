@@ -32,11 +32,16 @@ import Darwin
             while o + 4 <= outputs {
                 for k in 0..<4 {
                     var lanes = SIMD4<Float>()
+                    let row = (o + k) * n
                     for c in 0..<chunks {
-                        lanes += SIMD4(x[(4 * c)..<(4 * c + 4)]) * SIMD4(w[((o + k) * n + 4 * c)..<((o + k) * n + 4 * c + 4)])
+                        let xs = SIMD4<Float>(x[(4 * c)..<(4 * c + 4)])
+                        let ws = SIMD4<Float>(w[(row + 4 * c)..<(row + 4 * c + 4)])
+                        lanes += xs * ws
                     }
-                    var s = ((lanes[0] + lanes[1]) + lanes[2]) + lanes[3]
-                    for i in (4 * chunks)..<n { s += x[i] * w[(o + k) * n + i] }
+                    var s: Float = lanes[0] + lanes[1]
+                    s += lanes[2]
+                    s += lanes[3]
+                    for i in (4 * chunks)..<n { s += x[i] * w[row + i] }
                     expected[o + k] = b[o + k] + s
                 }
                 o += 4
