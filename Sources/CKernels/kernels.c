@@ -52,6 +52,11 @@ static int avx2_supported(void) { return 0; }
 #define linear_avx2 linear_baseline
 #define column_summary_avx2 column_summary_baseline
 #define eq_run_avx2 eq_run_baseline
+#define gain_ramp_avx2 gain_ramp_baseline
+#define first_stage_avx2 first_stage_baseline
+#define pair_mean_avx2 pair_mean_baseline
+#define cell_column_avx2 cell_column_baseline
+#define peak_avx2 peak_baseline
 #endif
 
 static int wide;
@@ -87,6 +92,33 @@ void aeq_column_summary(const float *prev, const float *cur, const float *next,
 void aeq_eq_run(const aeq_wavefront *wave, float *const *channels, int lanes) {
     if (wide) eq_run_avx2(wave, channels, lanes);
     else eq_run_baseline(wave, channels, lanes);
+}
+
+void aeq_first_stage(const float *prev, const float *cur, const float *next,
+                     const float *dw1Weight, float dw1Bias, const float *pw1Weight, const float *pw1Bias,
+                     float *scratch, float *out) {
+    if (wide) first_stage_avx2(prev, cur, next, dw1Weight, dw1Bias, pw1Weight, pw1Bias, scratch, out);
+    else first_stage_baseline(prev, cur, next, dw1Weight, dw1Bias, pw1Weight, pw1Bias, scratch, out);
+}
+
+void aeq_pair_mean(const float *a, const float *b, float *out, int n) {
+    if (wide) pair_mean_avx2(a, b, out, n);
+    else pair_mean_baseline(a, b, out, n);
+}
+
+void aeq_cell_column(const float *const *columns, int count, float scale, float *acc, float *cells, int q) {
+    if (wide) cell_column_avx2(columns, count, scale, acc, cells, q);
+    else cell_column_baseline(columns, count, scale, acc, cells, q);
+}
+
+void aeq_peak(const float *x, long n, float *peak, long *over) {
+    if (wide) peak_avx2(x, n, peak, over);
+    else peak_baseline(x, n, peak, over);
+}
+
+void aeq_gain_ramp(float *x, int n, float start, float step, int phase) {
+    if (wide) gain_ramp_avx2(x, n, start, step, phase);
+    else gain_ramp_baseline(x, n, start, step, phase);
 }
 
 // Visits every weight in packed order: `visit(packed index, row-major index)`.

@@ -226,15 +226,9 @@ public final class StreamingAudioEncoder {
         for q in 0..<cellColumns {
             let x0 = (q * w) / cellColumns
             let x1 = ((q + 1) * w + cellColumns - 1) / cellColumns
-            acc.update(from: gColumn[x0], count: S.summaryCount)
-            var j = x0 + 1
-            while j < x1 {
-                let g = gColumn[j]
-                for k in 0..<S.summaryCount { acc[k] += g[k] }
-                j += 1
-            }
             let scale = 1 / Float(rowsPerCell * (x1 - x0))
-            for k in 0..<S.summaryCount { cells[k * cellColumns + q] = acc[k] * scale }
+            let columns = UnsafeRawPointer(gColumn + x0).assumingMemoryBound(to: UnsafePointer<Float>?.self)
+            aeq_cell_column(columns, Int32(x1 - x0), scale, acc, cells, Int32(q))
         }
         weights.fc1.forward(cells, into: hidden)
         NN.relu(hidden, count: AudioEncoderWeights.hiddenCount)
@@ -251,7 +245,7 @@ public final class StreamingAudioEncoder {
     @inline(__always)
     private func pairMean(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                           into out: UnsafeMutablePointer<Float>, count: Int) {
-        for k in 0..<count { out[k] = 0.25 * (a[k] + b[k]) }
+        aeq_pair_mean(a, b, out, Int32(count))
     }
 
     /// Pooled first-stage column `j` of the window starting at frame `s` (`[32][34]`,
@@ -275,31 +269,8 @@ public final class StreamingAudioEncoder {
         let cur = UnsafePointer(xRing + (t % frameCapacity) * m)
         let prev = zeroLeft ? UnsafePointer(zeros) : UnsafePointer(xRing + ((t - 1) % frameCapacity) * m)
         let next = zeroRight ? UnsafePointer(zeros) : UnsafePointer(xRing + ((t + 1) % frameCapacity) * m)
-        let k = weights.dw1Weight.pointer
-        let bias = weights.dw1Bias.pointer[0]
-        // Kernel index [ky (mel)][kx (time)]; row ky = −1 … 1 around band `band`.
-        for band in 0..<m {
-            var acc = bias
-            for ky in 0..<3 {
-                let b = band + ky - 1
-                if b < 0 || b >= m { continue }
-                acc += k[3 * ky] * prev[b] + k[3 * ky + 1] * cur[b] + k[3 * ky + 2] * next[b]
-            }
-            d1[band] = acc
-        }
-        let a = weights.pw1Weight.pointer, c = weights.pw1Bias.pointer
-        let rows = S.rows
-        for ch in 0..<S.c1 {
-            let ac = a[ch], cc = c[ch]
-            let dst = out + ch * S.paddedRows
-            dst[0] = 0
-            dst[rows + 1] = 0
-            for i in 0..<rows {
-                let u = ac * d1[2 * i] + cc
-                let v = ac * d1[2 * i + 1] + cc
-                dst[i + 1] = (u > 0 ? u : 0) + (v > 0 ? v : 0)
-            }
-        }
+        aeq_first_stage(prev, cur, next, weights.dw1Weight.pointer, weights.dw1Bias.pointer[0],
+                        weights.pw1Weight.pointer, weights.pw1Bias.pointer, d1, out)
     }
 
     /// dw2 (3×3, groups 32, zero padded) → pw2 (32→64) → ReLU → sum over each cell's 8 mel

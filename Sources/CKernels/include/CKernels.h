@@ -54,6 +54,28 @@ typedef struct {
 /// wavefront (see `EQProcessor.runGroup`).
 void aeq_eq_run(const aeq_wavefront *wave, float *const *channels, int lanes);
 
+/// The streaming encoder's first stage for one frame: depthwise 3×3 over mel × time (one
+/// channel, zero padded) of the previous, current and next normalised log-mel frames (64
+/// bands each), pointwise 1→32, ReLU, and the sum of each mel pair: `out` receives
+/// `[32 channels][34 rows]` with a zero row at both ends. `scratch` holds 64 floats.
+void aeq_first_stage(const float *prev, const float *cur, const float *next,
+                     const float *dw1Weight, float dw1Bias, const float *pw1Weight, const float *pw1Bias,
+                     float *scratch, float *out);
+
+/// `out[k] = 0.25 · (a[k] + b[k])` for k < n (two frames' features pooled into one column).
+void aeq_pair_mean(const float *a, const float *b, float *out, int n);
+
+/// One column of the encoder's 4×4 cell pooling: `acc` = the `count` column summaries
+/// (256 values each) summed in order, then `cells[4k + q] = acc[k] · scale`.
+void aeq_cell_column(const float *const *columns, int count, float scale, float *acc, float *cells, int q);
+
+/// Over n samples: `peak` = the largest |x| (NaN ignored) or its value on entry if larger,
+/// `*over` increased by the count of |x| > 1.
+void aeq_peak(const float *x, long n, float *peak, long *over);
+
+/// `x[i] *= start + step · (phase + i)` for i < n (a linear gain ramp).
+void aeq_gain_ramp(float *x, int n, float start, float step, int phase);
+
 /// 1 when the AVX2 copies run, 0 for the baseline ones (also with AEQ_BASELINE_KERNELS=1 set
 /// in the environment at start-up).
 int aeq_kernels_wide(void);
