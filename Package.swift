@@ -30,12 +30,16 @@ let package = Package(
         // The parameter table (EQ parameters, controls, modes, units, process spec) below
         // everything else: DSP, inference, engine and every front end read it.
         .target(name: "EQCore"),
-        .target(name: "EQDSP", dependencies: ["EQCore"]),
+        // The render path's float kernels (EQ sample loop, encoder, linear layers), in C so an
+        // AVX2 copy is chosen at start-up while every binary still runs on baseline x86-64
+        // (both copies compute the same bits).
+        .target(name: "CKernels"),
+        .target(name: "EQDSP", dependencies: ["EQCore", "CKernels"]),
         .target(name: "EQAnalysis"),
-        .target(name: "EQInference", dependencies: ["EQCore"]),
+        .target(name: "EQInference", dependencies: ["EQCore", "CKernels"]),
         .target(name: "AdaptiveEQ", dependencies: ["EQCore", "EQDSP", "EQAnalysis", "EQInference"]),
         .target(name: "AdaptiveEQResources", resources: [.copy("Resources")]),
-        .target(name: "AudioFile", dependencies: ["CSndfile"]),
+        .target(name: "AudioFile", dependencies: ["CSndfile", "CKernels"]),
         .systemLibrary(name: "CLV2", pkgConfig: "lv2", providers: [.apt(["lv2-dev"])]),
         .target(name: "AdaptiveEQLV2", dependencies: ["AdaptiveEQ", "EQDSP", "CLV2"]),
         .executableTarget(name: "AdaptiveEQLV2TTL", dependencies: ["AdaptiveEQLV2", "AdaptiveEQ"]),
@@ -67,9 +71,9 @@ let package = Package(
         .target(name: "CRetainCounter", path: "Tests/CRetainCounter", linkerSettings: [.linkedLibrary("dl")]),
         // Helpers shared by the test targets (seeded RNG, DTFT/FFT, centroid, high-pass).
         .target(name: "AEQTestSupport", path: "Tests/AEQTestSupport"),
-        .testTarget(name: "EQDSPTests", dependencies: ["EQDSP", "CMallocCounter", "CRetainCounter", "AEQTestSupport"]),
+        .testTarget(name: "EQDSPTests", dependencies: ["EQDSP", "CKernels", "CMallocCounter", "CRetainCounter", "AEQTestSupport"]),
         .testTarget(name: "EQAnalysisTests", dependencies: ["EQAnalysis", "EQInference", "CMallocCounter"], path: "Tests/EQAnalysisTests"),
-        .testTarget(name: "EQInferenceTests", dependencies: ["EQInference"]),
+        .testTarget(name: "EQInferenceTests", dependencies: ["EQInference", "CKernels"]),
         .testTarget(name: "AdaptiveEQTests", dependencies: ["AdaptiveEQ", "AdaptiveEQResources", "AudioFile", "EQAnalysis", "EQInference", "CMallocCounter", "CRetainCounter", "AEQTestSupport"]),
         .testTarget(name: "AudioFileTests", dependencies: ["AudioFile", "CSndfile", "AEQTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["AudioFile", "EQDSP", "AEQTestSupport"]),

@@ -134,10 +134,12 @@ public struct HostEqualiser: ~Copyable {
                                updateMilliseconds: ControlParameter.analysisInterval.defaultValue)
         if let engine {
             engine.pointee.prepare(spec)
-            // Run every engine path once here (priming, analysis, decoding), so one-time
-            // initialisations happen now and never on the audio thread.
+            // Run every engine path once here (priming, analysis, decoding, a glide), so
+            // one-time initialisations happen now and never on the audio thread: silence
+            // until two analyses have run (0.19 s at 44.1 kHz; at most one second), which
+            // `reset` then forgets. Less silence keeps set-up cheap for many short files.
             var remaining = Int(spec.sampleRateHz)
-            while remaining > 0 {
+            while remaining > 0 && engine.pointee.analysisCount < 2 {
                 let n = min(remaining, chunk)
                 for c in 0..<channels { adaptiveWork[c].update(repeating: 0, count: n) }
                 engine.pointee.process(adaptiveWork, frameCount: n)

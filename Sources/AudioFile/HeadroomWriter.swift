@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Writes an output file so that a fixed-point file never clips.
@@ -57,11 +58,10 @@ public final class HeadroomWriter {
 
     /// Appends `frames` interleaved frames.
     public func write(_ buffer: UnsafePointer<Float>, frames: Int) throws(AudioFileError) {
-        for i in 0..<(frames * channelCount) {
-            let magnitude = abs(buffer[i])
-            if magnitude > 1 { samplesOverFullScale += 1 }
-            peak = max(peak, magnitude)
-        }
+        var peak = self.peak, over = samplesOverFullScale
+        aeq_peak(buffer, frames * channelCount, &peak, &over)
+        self.peak = peak
+        samplesOverFullScale = over
         try (scratch ?? output).write(buffer, frames: frames)
     }
 

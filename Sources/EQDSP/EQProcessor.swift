@@ -1,3 +1,5 @@
+import CKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -20,8 +22,9 @@ import Darwin
 /// nothing ever switches in or out.
 ///
 /// Speed: the chain runs as a wavefront (`runGroup`), so the stages of one sample do not wait
-/// for each other and fewer than four channels share SIMD vectors with several stages. The
-/// output is that of a plain stage-by-stage cascade, with no added latency.
+/// for each other, and the stages and channels share 8-lane SIMD vectors. The sample loop is
+/// C (`aeq_eq_run`), built for baseline x86-64 and for AVX2 and chosen at start-up; both give
+/// the same bits. The output is that of a plain stage-by-stage cascade, with no added latency.
 public struct EQProcessor: ~Copyable {
     /// Parameters are re-designed every this many samples while they move (coefficients are
     /// interpolated per sample in between): few designs per block, and still click-free by
@@ -60,25 +63,28 @@ public struct EQProcessor: ~Copyable {
     // Per pair (with `cancelsInversePairs`): the pair is exactly an identity this sub-block.
     private let pairIsIdentity: UnsafeMutablePointer<Bool>
 
-    // Lane layout of the sample loop. A SIMD vector holds 4 / `lanesPerStage` consecutive
-    // stages of one channel group (mono: 4 stages; stereo: 2 stages × 2 channels; 3–8
-    // channels: 1 stage × 4 channels per group). Stages past the end are identities.
+    // Lane layout of the sample loop. An 8-lane vector holds 8 / `lanesPerStage` consecutive
+    // stages of one channel group (mono: 8 stages; stereo: 4 stages × 2 channels; 3–8
+    // channels: 2 stages × 4 channels per group). Stages past the end are identities.
     private var lanesPerStage = 4
     private var vectorCount = 1
     // Per vector: the coefficients at the start of the sub-block and their per-sample step,
     // lane by lane (6 vectors each: a1, a2, a3, m0, m1, m2).
-    private let startLanes: UnsafeMutablePointer<SIMD4<Float>>
-    private let stepLanes: UnsafeMutablePointer<SIMD4<Float>>
+    private let startLanes: UnsafeMutablePointer<SIMD8<Float>>
+    private let stepLanes: UnsafeMutablePointer<SIMD8<Float>>
     // Per vector: each lane's stage index, and the lanes whose pair is an identity now.
-    private let laneStage: UnsafeMutablePointer<SIMD4<Float>>
-    private let identityLanes: UnsafeMutablePointer<SIMDMask<SIMD4<Int32>>>
-    // Per vector: what its stages' output mix needs (see `OutputMix`).
-    private let mixes: UnsafeMutablePointer<OutputMix>
+    private let laneStage: UnsafeMutablePointer<SIMD8<Float>>
+    private let identityLanes: UnsafeMutablePointer<SIMDMask<SIMD8<Int32>>>
+    // Per vector: the output mix its stages need: 0 `x + m1·v1` (peaking filters, m0 = 1 and
+    // m2 = 0), 1 `x + m1·v1 + m2·v2` (also low shelves, m0 = 1), 2 `m0·x + m1·v1 + m2·v2`.
+    private let mixes: UnsafeMutablePointer<Int32>
     // Per channel group and vector: integrator states (ic1, ic2).
-    private var state: UnsafeMutablePointer<SIMD4<Float>>
+    private var state: UnsafeMutablePointer<SIMD8<Float>>
     private var stateCount = 0
     // Per vector: its output and its input in the previous wavefront iteration.
-    private let pipe: UnsafeMutablePointer<SIMD4<Float>>
+    private let pipe: UnsafeMutablePointer<SIMD8<Float>>
+    // The channels of the group `runGroup` is on, at the run's first frame.
+    private let groupChannels: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>
     // Some pair is an identity this sub-block. Only then does the sample loop carry each
     // stage's input along to pass it through: with no identity pair that work changes
     // nothing, and it is about 7 % of an adaptive block (`adaptive-eq bench`).
@@ -98,13 +104,15 @@ public struct EQProcessor: ~Copyable {
         start = .allocate(capacity: max(stageCount, 1))
         step = .allocate(capacity: max(stageCount, 1))
         end = .allocate(capacity: max(stageCount, 1))
-        // At most one vector per stage (4 channels per group).
+        // At most one vector per stage.
         startLanes = .allocate(capacity: 6 * max(stageCount, 1))
         stepLanes = .allocate(capacity: 6 * max(stageCount, 1))
         laneStage = .allocate(capacity: max(stageCount, 1))
         identityLanes = .allocate(capacity: max(stageCount, 1))
         mixes = .allocate(capacity: max(stageCount, 1))
         pipe = .allocate(capacity: 2 * max(stageCount, 1))
+        groupChannels = .allocate(capacity: 4)
+        groupChannels.initialize(repeating: nil, count: 4)
         pairIsIdentity = .allocate(capacity: max(stageCount / 2, 1))
         pairIsIdentity.initialize(repeating: false, count: max(stageCount / 2, 1))
         state = .allocate(capacity: 1)
@@ -131,6 +139,7 @@ public struct EQProcessor: ~Copyable {
         start.deallocate(); step.deallocate(); end.deallocate(); state.deallocate()
         startLanes.deallocate(); stepLanes.deallocate(); pairIsIdentity.deallocate()
         laneStage.deallocate(); identityLanes.deallocate(); pipe.deallocate(); mixes.deallocate()
+        groupChannels.deallocate()
     }
 
     /// Sets sample rate and channel count and clears the state. Allocates; call it off the
@@ -153,21 +162,20 @@ public struct EQProcessor: ~Copyable {
     /// Chooses the lane layout for the channel count and fills the lane tables.
     private mutating func layOutLanes() {
         lanesPerStage = channelCount == 1 ? 1 : channelCount == 2 ? 2 : 4
-        let stagesPerVector = 4 / lanesPerStage
+        let stagesPerVector = 8 / lanesPerStage
         vectorCount = max(1, (stageCount + stagesPerVector - 1) / stagesPerVector)
         let identity = SVFCoefficients.identity
         for v in 0..<vectorCount {
             let o = 6 * v
-            startLanes[o] = SIMD4(repeating: identity.a1); startLanes[o + 1] = SIMD4(repeating: identity.a2)
-            startLanes[o + 2] = SIMD4(repeating: identity.a3); startLanes[o + 3] = SIMD4(repeating: identity.m0)
-            startLanes[o + 4] = SIMD4(repeating: identity.m1); startLanes[o + 5] = SIMD4(repeating: identity.m2)
+            startLanes[o] = SIMD8(repeating: identity.a1); startLanes[o + 1] = SIMD8(repeating: identity.a2)
+            startLanes[o + 2] = SIMD8(repeating: identity.a3); startLanes[o + 3] = SIMD8(repeating: identity.m0)
+            startLanes[o + 4] = SIMD8(repeating: identity.m1); startLanes[o + 5] = SIMD8(repeating: identity.m2)
             for c in 0..<6 { stepLanes[o + c] = .zero }
-            var stages = SIMD4<Float>.zero
-            for lane in 0..<4 { stages[lane] = Float(v * stagesPerVector + lane / lanesPerStage) }
+            var stages = SIMD8<Float>.zero
+            for lane in 0..<8 { stages[lane] = Float(v * stagesPerVector + lane / lanesPerStage) }
             laneStage[v] = stages
             let first = v * stagesPerVector, kindsHere = (first..<min(first + stagesPerVector, stageCount)).map { kinds[$0] }
-            mixes[v] = kindsHere.allSatisfy { $0 == .peaking } ? .peaking
-                : kindsHere.contains(.highShelf) ? .general : .unitDirect
+            mixes[v] = kindsHere.allSatisfy { $0 == .peaking } ? 0 : kindsHere.contains(.highShelf) ? 2 : 1
         }
         for i in 0..<stageCount { broadcast(i) }
         updateIdentityLanes()
@@ -175,12 +183,12 @@ public struct EQProcessor: ~Copyable {
 
     /// Marks the lanes of every pair's second stage while the pair is an identity.
     private mutating func updateIdentityLanes() {
-        let stagesPerVector = 4 / lanesPerStage
+        let stagesPerVector = 8 / lanesPerStage
         anyPairIsIdentity = false
         for v in 0..<vectorCount {
-            var mask = SIMDMask<SIMD4<Int32>>()
+            var mask = SIMDMask<SIMD8<Int32>>()
             if cancelsInversePairs {
-                for lane in 0..<4 {
+                for lane in 0..<8 {
                     let s = v * stagesPerVector + lane / lanesPerStage
                     mask[lane] = s < stageCount && s & 1 == 1 && pairIsIdentity[s >> 1]
                 }
@@ -316,7 +324,7 @@ public struct EQProcessor: ~Copyable {
     /// Copies stage `i`'s coefficients and ramp step into its lanes of the lane tables.
     private func broadcast(_ i: Int) {
         let k = start[i], d = step[i]
-        let stagesPerVector = 4 / lanesPerStage
+        let stagesPerVector = 8 / lanesPerStage
         let o = 6 * (i / stagesPerVector), firstLane = (i % stagesPerVector) * lanesPerStage
         for lane in firstLane..<(firstLane + lanesPerStage) {
             startLanes[o][lane] = k.a1; startLanes[o + 1][lane] = k.a2; startLanes[o + 2][lane] = k.a3
@@ -334,97 +342,44 @@ public struct EQProcessor: ~Copyable {
         }
     }
 
+    /// Runs `frames` samples of one channel group (up to four channels) through the chain as
+    /// a wavefront: in iteration `i`, stage `s` filters sample `i − s`. The stages of one
+    /// iteration are then independent of each other (each takes what the stage before it
+    /// produced one iteration earlier), so the processor works on all of them at once instead
+    /// of waiting for each filter's result before starting the next, and several stages share
+    /// one SIMD vector. The first and last iterations of a run fill and drain the wavefront
+    /// with the idle stages' states held; every sample still leaves within the call, so no
+    /// latency is added, and each stage sees exactly the samples and coefficients it would in
+    /// a plain stage-by-stage loop.
     @inline(__always)
     private func runGroup(_ group: Int, channels: UnsafePointer<UnsafeMutablePointer<Float>>,
                           offset: Int, frames: Int) {
-        // One specialised copy of the loop per lane layout, with and without ramp arithmetic
-        // (generic parameters, so the compiler folds both into constants).
-        switch (lanesPerStage, ramping) {
-        case (1, false): runGroup(group, channels, offset, frames, OneLane.self, Steady.self)
-        case (1, true): runGroup(group, channels, offset, frames, OneLane.self, Ramping.self)
-        case (2, false): runGroup(group, channels, offset, frames, TwoLanes.self, Steady.self)
-        case (2, true): runGroup(group, channels, offset, frames, TwoLanes.self, Ramping.self)
-        case (_, false): runGroup(group, channels, offset, frames, FourLanes.self, Steady.self)
-        case (_, true): runGroup(group, channels, offset, frames, FourLanes.self, Ramping.self)
-        }
-    }
-
-    /// Runs `frames` samples of one channel group through the chain as a wavefront: in
-    /// iteration `i`, stage `s` filters sample `i − s`. The stages of one iteration are then
-    /// independent of each other (each takes what the stage before it produced one iteration
-    /// earlier), so the processor works on all of them at once instead of waiting for each
-    /// filter's result before starting the next — and with fewer than four channels, several
-    /// stages share one SIMD vector. The first and last `S − 1` iterations of a run fill and
-    /// drain the wavefront with the idle stages' states held; every sample still leaves
-    /// within the call, so no latency is added, and each stage sees exactly the samples and
-    /// coefficients it would in a plain stage-by-stage loop.
-    private func runGroup<Lanes: LaneCount, Ramp: RampMode>(
-        _ group: Int, _ channels: UnsafePointer<UnsafeMutablePointer<Float>>, _ offset: Int, _ frames: Int,
-        _: Lanes.Type, _: Ramp.Type
-    ) {
-        let w = Lanes.lanesPerStage, ramping = Ramp.ramping
         let first = group &* 4
         let lanes = min(4, channelCount &- first)
-        let c0 = channels[first] + offset
-        let c1 = lanes > 1 ? channels[first &+ 1] + offset : c0
-        let c2 = lanes > 2 ? channels[first &+ 2] + offset : c0
-        let c3 = lanes > 3 ? channels[first &+ 3] + offset : c0
         let vectors = vectorCount
-        let wave = Wavefront(start: startLanes, step: stepLanes, state: state + group &* vectors &* 2,
-                             outputs: pipe, inputs: pipe + vectors, laneStage: laneStage,
-                             identity: identityLanes, mixes: mixes, vectors: vectors, pairs: anyPairIsIdentity,
-                             startPhase: Float(phase), frames: Float(frames))
-        wave.outputs.update(repeating: .zero, count: 2 &* vectors)
-        let last = vectors &* (4 / w) &- 1   // index of the last (possibly padding) stage
-        let total = frames &+ last
-        let limit = SIMD4<Float>(repeating: 10_000)
-
-        @inline(__always) func input(_ i: Int) -> SIMD4<Float> {
-            // The new samples sit in the top lanes, where the first vector takes its input from.
-            var x: SIMD4<Float>
-            switch w {
-            case 1: x = SIMD4(0, 0, 0, c0[i])
-            case 2: x = SIMD4(0, 0, c0[i], c1[i])
-            default: x = SIMD4(c0[i], c1[i], c2[i], c3[i])
-            }
-            // NaN/Inf in → silence; absurd levels clamped so the states stay finite.
-            // (Masks rather than `clamp`, which is not inlined for SIMD types.)
-            x.replace(with: 0, where: (x - x) .!= SIMD4<Float>.zero)
-            x.replace(with: limit, where: x .> limit)
-            x.replace(with: -limit, where: x .< -limit)
-            return x
-        }
-        @inline(__always) func output(_ y: SIMD4<Float>, _ j: Int) {
-            switch w {
-            case 1: c0[j] = y[3]
-            case 2: c0[j] = y[2]; c1[j] = y[3]
-            default:
-                c0[j] = y[0]
-                if lanes > 1 { c1[j] = y[1] }
-                if lanes > 2 { c2[j] = y[2] }
-                if lanes > 3 { c3[j] = y[3] }
-            }
-        }
-
-        // Iterations before `last` fill the wavefront and those from `frames` on drain it:
-        // there some stages are idle and keep their state.
-        var i = 0
-        while i < total {
-            let masked = i < last || i >= frames
-            let y = wave.iterate(i, feed: i < frames ? input(i) : .zero, Lanes.self, Ramp.self, masked: masked)
-            if i >= last { output(y, i &- last) }
-            i &+= 1
-        }
+        var wave = aeq_wavefront(
+            start: UnsafeRawPointer(startLanes).assumingMemoryBound(to: Float.self),
+            step: UnsafeRawPointer(stepLanes).assumingMemoryBound(to: Float.self),
+            state: UnsafeMutableRawPointer(state + group &* vectors &* 2).assumingMemoryBound(to: Float.self),
+            outputs: UnsafeMutableRawPointer(pipe).assumingMemoryBound(to: Float.self),
+            inputs: UnsafeMutableRawPointer(pipe + vectors).assumingMemoryBound(to: Float.self),
+            laneStage: UnsafeRawPointer(laneStage).assumingMemoryBound(to: Float.self),
+            identity: UnsafeRawPointer(identityLanes).assumingMemoryBound(to: Int32.self),
+            mixes: UnsafePointer(mixes), vectors: Int32(vectors), lanesPerStage: Int32(lanesPerStage),
+            ramping: ramping ? 1 : 0, pairs: anyPairIsIdentity ? 1 : 0, frames: Int32(frames),
+            startPhase: Float(phase))
+        for k in 0..<4 { groupChannels[k] = k < lanes ? channels[first &+ k] + offset : nil }
+        aeq_eq_run(&wave, groupChannels, Int32(lanes))
     }
 
     /// Flushes tiny states to zero (no denormal slow-down on decaying tails) and recovers
     /// from any non-finite state by clearing it.
     private mutating func sanitizeState() {
-        let tiny = SIMD4<Float>(repeating: 1e-20)
+        let tiny = SIMD8<Float>(repeating: 1e-20)
         for i in 0..<stateCount {
             var v = state[i]
             v.replace(with: 0, where: (v .< tiny) .& (v .> -tiny))
-            if !(v.x.isFinite && v.y.isFinite && v.z.isFinite && v.w.isFinite) { v = .zero }
+            if any((v - v) .!= .zero) { v = .zero }
             state[i] = v
         }
     }

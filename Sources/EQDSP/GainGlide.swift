@@ -1,3 +1,5 @@
+import CKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -46,9 +48,9 @@ public struct GainGlide: Sendable {
             if phase == 0 { beginStep() }
             let n = min(grid - phase, frameCount - done)
             if stepGain != 0 {
+                // x[i] *= startGain + stepGain · (phase + i), eight samples at a time.
                 for c in 0..<channelCount {
-                    let x = channels[c] + offset + done
-                    for i in 0..<n { x[i] *= startGain + stepGain * Float(phase + i) }
+                    aeq_gain_ramp(channels[c] + offset + done, Int32(n), startGain, stepGain, Int32(phase))
                 }
             } else if startGain != 1 {
                 for c in 0..<channelCount {

@@ -1,3 +1,5 @@
+import CKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -62,53 +64,6 @@ public enum NN {
             i += 1
         }
         return s
-    }
-
-    /// `y = W·x + b` with `W` `[outputCount, inputCount]`.
-    ///
-    /// Four output rows are computed together so each load of `x` feeds four rows: the loop
-    /// is bound by memory loads, and this cuts them by ~40 %.
-    public static func linear(_ x: UnsafePointer<Float>, inputCount: Int,
-                              weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                              outputCount: Int, into y: UnsafeMutablePointer<Float>) {
-        typealias V = SIMD4<Float>
-        let n = inputCount
-        let vectorEnd = n & ~3
-        let rx = UnsafeRawPointer(x)
-        var o = 0
-        while o + 4 <= outputCount {
-            let r0 = UnsafeRawPointer(weight + o * n), r1 = UnsafeRawPointer(weight + (o + 1) * n)
-            let r2 = UnsafeRawPointer(weight + (o + 2) * n), r3 = UnsafeRawPointer(weight + (o + 3) * n)
-            var a0 = V(), a1 = V(), a2 = V(), a3 = V()
-            var off = 0
-            while off < 4 * vectorEnd {
-                let xv = rx.loadUnaligned(fromByteOffset: off, as: V.self)
-                a0 += xv * r0.loadUnaligned(fromByteOffset: off, as: V.self)
-                a1 += xv * r1.loadUnaligned(fromByteOffset: off, as: V.self)
-                a2 += xv * r2.loadUnaligned(fromByteOffset: off, as: V.self)
-                a3 += xv * r3.loadUnaligned(fromByteOffset: off, as: V.self)
-                off += 16
-            }
-            var s0 = a0.sum(), s1 = a1.sum(), s2 = a2.sum(), s3 = a3.sum()
-            var i = vectorEnd
-            while i < n {
-                let xi = x[i]
-                s0 += xi * weight[o * n + i]
-                s1 += xi * weight[(o + 1) * n + i]
-                s2 += xi * weight[(o + 2) * n + i]
-                s3 += xi * weight[(o + 3) * n + i]
-                i += 1
-            }
-            y[o] = bias[o] + s0
-            y[o + 1] = bias[o + 1] + s1
-            y[o + 2] = bias[o + 2] + s2
-            y[o + 3] = bias[o + 3] + s3
-            o += 4
-        }
-        while o < outputCount {
-            y[o] = bias[o] + dot(weight + o * n, x, count: n)
-            o += 1
-        }
     }
 
     /// `x = max(x, 0)` in place.
@@ -224,22 +179,25 @@ public enum NN {
 }
 
 /// A fully connected layer `y = W·x + b`, weights `[outputCount, inputCount]`.
+///
+/// The weights are kept in the layout the kernel reads (`aeq_linear_pack`): four rows'
+/// 4-column chunks side by side, so one 8-wide multiply serves two rows.
 public struct Linear: @unchecked Sendable {
     public let inputCount: Int
     public let outputCount: Int
-    public let weight: FloatBuffer
     public let bias: FloatBuffer
-    /// Raw views of `weight` and `bias`, valid as long as this value exists.
-    public let weightPointer: UnsafePointer<Float>
-    public let biasPointer: UnsafePointer<Float>
+    private let packed: FloatBuffer
+    private let packedPointer: UnsafePointer<Float>
+    private let biasPointer: UnsafePointer<Float>
 
     public init(inputCount: Int, outputCount: Int, weight: [Float], bias: [Float]) {
         precondition(weight.count == inputCount * outputCount && bias.count == outputCount)
         self.inputCount = inputCount
         self.outputCount = outputCount
-        self.weight = FloatBuffer(weight)
+        packed = FloatBuffer(count: weight.count)
+        aeq_linear_pack(weight, Int32(inputCount), Int32(outputCount), packed.pointer)
         self.bias = FloatBuffer(bias)
-        weightPointer = UnsafePointer(self.weight.pointer)
+        packedPointer = UnsafePointer(packed.pointer)
         biasPointer = UnsafePointer(self.bias.pointer)
     }
 
@@ -250,9 +208,15 @@ public struct Linear: @unchecked Sendable {
                   bias: try file.floats(prefix + ".bias", shape: [outputCount]))
     }
 
+    /// The weights row-major, `[outputCount, inputCount]` (a copy; for tests and diagnostics).
+    public var weight: [Float] {
+        var w = [Float](repeating: 0, count: inputCount * outputCount)
+        aeq_linear_unpack(packedPointer, Int32(inputCount), Int32(outputCount), &w)
+        return w
+    }
+
     /// `y = W·x + b`; `x` has `inputCount` values, `y` receives `outputCount`. Real-time safe.
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
-        NN.linear(x, inputCount: inputCount, weight: weightPointer, bias: biasPointer,
-                  outputCount: outputCount, into: y)
+        aeq_linear(x, Int32(inputCount), packedPointer, biasPointer, Int32(outputCount), y)
     }
 }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// The audio encoder run incrementally over a sliding window of log-mel frames.
 ///
 /// Every convolution in the encoder is 3 wide in time and the pooling is local, so a feature
@@ -78,7 +80,6 @@ public final class StreamingAudioEncoder {
     private let zeros: UnsafeMutablePointer<Float>          // [featureCount]
     private let d1: UnsafeMutablePointer<Float>             // [64]
     private let columnScratch: UnsafeMutablePointer<Float>  // [64]
-    private let rowScratch: UnsafeMutableRawPointer         // 32 floats
     private let d2: UnsafeMutablePointer<Float>             // [32 channels][32 rows]
     private let cellAccumulator: UnsafeMutablePointer<Float> // [256]
     private let cells: UnsafeMutablePointer<Float>          // [1024]
@@ -124,7 +125,6 @@ public final class StreamingAudioEncoder {
         zeros = zeroed(S.featureCount)
         d1 = zeroed(S.mel)
         columnScratch = zeroed(S.mel)
-        rowScratch = UnsafeMutableRawPointer(zeroed(S.rows))
         d2 = zeroed(S.c1 * S.rows)
         cellAccumulator = zeroed(S.summaryCount)
         cells = zeroed(AudioEncoderWeights.flatCount)
@@ -137,7 +137,7 @@ public final class StreamingAudioEncoder {
         xRing.deallocate(); fRing.deallocate(); gCache.deallocate(); gTag.deallocate()
         gEdge.deallocate(); gColumn.deallocate(); fEdgeLeft.deallocate(); fEdgeRight.deallocate()
         p1Left.deallocate(); p1Right.deallocate(); p1Scratch.deallocate(); zeros.deallocate()
-        d1.deallocate(); columnScratch.deallocate(); rowScratch.deallocate(); d2.deallocate(); cellAccumulator.deallocate(); cells.deallocate()
+        d1.deallocate(); columnScratch.deallocate(); d2.deallocate(); cellAccumulator.deallocate(); cells.deallocate()
         hidden.deallocate(); inverseStd.deallocate()
     }
 
@@ -226,15 +226,9 @@ public final class StreamingAudioEncoder {
         for q in 0..<cellColumns {
             let x0 = (q * w) / cellColumns
             let x1 = ((q + 1) * w + cellColumns - 1) / cellColumns
-            acc.update(from: gColumn[x0], count: S.summaryCount)
-            var j = x0 + 1
-            while j < x1 {
-                let g = gColumn[j]
-                for k in 0..<S.summaryCount { acc[k] += g[k] }
-                j += 1
-            }
             let scale = 1 / Float(rowsPerCell * (x1 - x0))
-            for k in 0..<S.summaryCount { cells[k * cellColumns + q] = acc[k] * scale }
+            let columns = UnsafeRawPointer(gColumn + x0).assumingMemoryBound(to: UnsafePointer<Float>?.self)
+            aeq_cell_column(columns, Int32(x1 - x0), scale, acc, cells, Int32(q))
         }
         weights.fc1.forward(cells, into: hidden)
         NN.relu(hidden, count: AudioEncoderWeights.hiddenCount)
@@ -251,7 +245,7 @@ public final class StreamingAudioEncoder {
     @inline(__always)
     private func pairMean(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                           into out: UnsafeMutablePointer<Float>, count: Int) {
-        for k in 0..<count { out[k] = 0.25 * (a[k] + b[k]) }
+        aeq_pair_mean(a, b, out, Int32(count))
     }
 
     /// Pooled first-stage column `j` of the window starting at frame `s` (`[32][34]`,
@@ -275,112 +269,18 @@ public final class StreamingAudioEncoder {
         let cur = UnsafePointer(xRing + (t % frameCapacity) * m)
         let prev = zeroLeft ? UnsafePointer(zeros) : UnsafePointer(xRing + ((t - 1) % frameCapacity) * m)
         let next = zeroRight ? UnsafePointer(zeros) : UnsafePointer(xRing + ((t + 1) % frameCapacity) * m)
-        let k = weights.dw1Weight.pointer
-        let bias = weights.dw1Bias.pointer[0]
-        // Kernel index [ky (mel)][kx (time)]; row ky = −1 … 1 around band `band`.
-        for band in 0..<m {
-            var acc = bias
-            for ky in 0..<3 {
-                let b = band + ky - 1
-                if b < 0 || b >= m { continue }
-                acc += k[3 * ky] * prev[b] + k[3 * ky + 1] * cur[b] + k[3 * ky + 2] * next[b]
-            }
-            d1[band] = acc
-        }
-        let a = weights.pw1Weight.pointer, c = weights.pw1Bias.pointer
-        let rows = S.rows
-        for ch in 0..<S.c1 {
-            let ac = a[ch], cc = c[ch]
-            let dst = out + ch * S.paddedRows
-            dst[0] = 0
-            dst[rows + 1] = 0
-            for i in 0..<rows {
-                let u = ac * d1[2 * i] + cc
-                let v = ac * d1[2 * i + 1] + cc
-                dst[i + 1] = (u > 0 ? u : 0) + (v > 0 ? v : 0)
-            }
-        }
+        aeq_first_stage(prev, cur, next, weights.dw1Weight.pointer, weights.dw1Bias.pointer[0],
+                        weights.pw1Weight.pointer, weights.pw1Bias.pointer, d1, out)
     }
 
     /// dw2 (3×3, groups 32, zero padded) → pw2 (32→64) → ReLU → sum over each cell's 8 mel
-    /// rows, for pooled column `j`: 256 values `[64 channels][4 cell rows]`.
+    /// rows, for pooled column `j`: 256 values `[64 channels][4 cell rows]` (`aeq_column_summary`).
     private func computeColumnSummary(windowStart s: Int, column j: Int, into g: UnsafeMutablePointer<Float>) {
-        typealias S = StreamingAudioEncoder
-        typealias V = SIMD4<Float>
-        let n = S.featureCount, rows = S.rows, pr = S.paddedRows
-        let prev = UnsafeRawPointer(pooledColumn(windowStart: s, column: j - 1, scratch: p1Scratch))
-        let cur = UnsafeRawPointer(pooledColumn(windowStart: s, column: j, scratch: p1Scratch + n))
-        let next = UnsafeRawPointer(pooledColumn(windowStart: s, column: j + 1, scratch: p1Scratch + 2 * n))
-        let k2 = weights.dw2Weight.pointer, b2 = weights.dw2Bias.pointer
-        let d2raw = UnsafeMutableRawPointer(d2)
-        // Depthwise 3×3: output row i reads padded rows i, i+1, i+2 of the three columns.
-        for ch in 0..<S.c1 {
-            let k = k2 + 9 * ch
-            let k00 = V(repeating: k[0]), k01 = V(repeating: k[1]), k02 = V(repeating: k[2])
-            let k10 = V(repeating: k[3]), k11 = V(repeating: k[4]), k12 = V(repeating: k[5])
-            let k20 = V(repeating: k[6]), k21 = V(repeating: k[7]), k22 = V(repeating: k[8])
-            let bias = V(repeating: b2[ch])
-            let base = 4 * ch * pr
-            for v in 0..<(rows / 4) {
-                let o0 = base + 16 * v, o1 = o0 + 4, o2 = o0 + 8
-                var acc = bias
-                acc += k00 * prev.loadUnaligned(fromByteOffset: o0, as: V.self)
-                acc += k01 * cur.loadUnaligned(fromByteOffset: o0, as: V.self)
-                acc += k02 * next.loadUnaligned(fromByteOffset: o0, as: V.self)
-                acc += k10 * prev.loadUnaligned(fromByteOffset: o1, as: V.self)
-                acc += k11 * cur.loadUnaligned(fromByteOffset: o1, as: V.self)
-                acc += k12 * next.loadUnaligned(fromByteOffset: o1, as: V.self)
-                acc += k20 * prev.loadUnaligned(fromByteOffset: o2, as: V.self)
-                acc += k21 * cur.loadUnaligned(fromByteOffset: o2, as: V.self)
-                acc += k22 * next.loadUnaligned(fromByteOffset: o2, as: V.self)
-                d2raw.storeBytes(of: acc, toByteOffset: 4 * (ch * rows + 4 * v), as: V.self)
-            }
-        }
-        // Pointwise 32→64, two output channels per pass over half of the 32 mel rows (four
-        // 4-wide accumulators each): every row load feeds two outputs. Each half is two cell
-        // rows, so the ReLU output is summed per cell without storing it.
-        let w2 = weights.pw2Weight.pointer, bias2 = weights.pw2Bias.pointer
-        let raw = UnsafeRawPointer(d2)
-        let t = rowScratch
-        let f = t.assumingMemoryBound(to: Float.self)
-        var o = 0
-        while o < S.c2 {
-            let wa = w2 + o * S.c1, wb = wa + S.c1
-            for half in 0..<2 {
-                let ba = V(repeating: bias2[o]), bb = V(repeating: bias2[o + 1])
-                var a0 = ba, a1 = ba, a2 = ba, a3 = ba
-                var b0 = bb, b1 = bb, b2 = bb, b3 = bb
-                var off = 64 * half
-                for ch in 0..<S.c1 {
-                    let x0 = raw.loadUnaligned(fromByteOffset: off, as: V.self)
-                    let x1 = raw.loadUnaligned(fromByteOffset: off + 16, as: V.self)
-                    let x2 = raw.loadUnaligned(fromByteOffset: off + 32, as: V.self)
-                    let x3 = raw.loadUnaligned(fromByteOffset: off + 48, as: V.self)
-                    let va = V(repeating: wa[ch]), vb = V(repeating: wb[ch])
-                    a0 += va * x0; a1 += va * x1; a2 += va * x2; a3 += va * x3
-                    b0 += vb * x0; b1 += vb * x1; b2 += vb * x2; b3 += vb * x3
-                    off += 4 * rows
-                }
-                t.storeBytes(of: a0, toByteOffset: 0, as: V.self)
-                t.storeBytes(of: a1, toByteOffset: 16, as: V.self)
-                t.storeBytes(of: a2, toByteOffset: 32, as: V.self)
-                t.storeBytes(of: a3, toByteOffset: 48, as: V.self)
-                t.storeBytes(of: b0, toByteOffset: 64, as: V.self)
-                t.storeBytes(of: b1, toByteOffset: 80, as: V.self)
-                t.storeBytes(of: b2, toByteOffset: 96, as: V.self)
-                t.storeBytes(of: b3, toByteOffset: 112, as: V.self)
-                // ReLU and per-cell sums in scalar code: 32 values, cheaper than mask selects.
-                for r in 0..<4 {
-                    var sum: Float = 0
-                    for i in (8 * r)..<(8 * r + 8) {
-                        let v = f[i]
-                        sum += v > 0 ? v : 0
-                    }
-                    // r 0,1: output o, cell rows 2·half, 2·half+1; r 2,3: output o+1.
-                    g[4 * (o + r / 2) + 2 * half + (r & 1)] = sum
-                }
-            }
-            o += 2
-        }
+        let n = StreamingAudioEncoder.featureCount
+        aeq_column_summary(pooledColumn(windowStart: s, column: j - 1, scratch: p1Scratch),
+                           pooledColumn(windowStart: s, column: j, scratch: p1Scratch + n),
+                           pooledColumn(windowStart: s, column: j + 1, scratch: p1Scratch + 2 * n),
+                           weights.dw2Weight.pointer, weights.dw2Bias.pointer,
+                           weights.pw2Weight.pointer, weights.pw2Bias.pointer, d2, g)
     }
 }

@@ -1,4 +1,5 @@
 import AEQTestSupport
+import CKernels
 import EQDSP
 import Foundation
 import Testing
@@ -110,6 +111,44 @@ import Testing
                 let expected = c % 2 == 0 ? mono : mono.map { -$0 }
                 let differing = zip(out[c], expected).filter { $0 != $1 }.count
                 #expect(differing == 0, "\(channels) channels: channel \(c) differs from mono in \(differing) samples")
+            }
+        }
+    }
+
+    /// The sample loop is built for baseline x86-64 and for AVX2 (chosen at start-up): both
+    /// copies give the same bits, gliding, with inverse pairs, in every lane layout.
+    @Test(.enabled(if: aeq_kernels_set_wide(1) == 1, "the processor has no AVX2"))
+    func bothKernelCopiesGiveTheSameBits() {
+        var rng = SeededGenerator(seed: 5)
+        let kinds: [FilterKind] = [.lowShelf, .lowShelf, .peaking, .peaking, .peaking, .peaking,
+                                   .peaking, .peaking, .highShelf, .highShelf]
+        let frames = 6000
+        for channels in [1, 2, 3, 8] {
+            let input = (0..<channels).map { _ in (0..<frames).map { _ in Float.random(in: -1...1, using: &rng) } }
+            let targets = (0..<3).map { _ in
+                kinds.map { BandParameters(kind: $0, frequencyHz: exp(Float.random(in: log(60)...log(12_000), using: &rng)),
+                                           gainDecibels: Float.random(in: -12...12, using: &rng),
+                                           q: Float.random(in: 0.5...3, using: &rng)) }
+            }
+            func renderAll(wide: Int32) -> [[Float]] {
+                #expect(aeq_kernels_set_wide(wide) == wide)
+                defer { aeq_kernels_set_wide(1) }
+                var p = EQProcessor(kinds: kinds, cancelsInversePairs: true)
+                p.prepare(sampleRateHz: 48_000, channelCount: channels)
+                var out = input.map { _ in [Float]() }
+                for (k, bands) in targets.enumerated() {
+                    for (s, b) in bands.enumerated() { p.setTarget(k == 1 && s % 2 == 1 ? bands[s - 1].inverted : b, stage: s) }
+                    var part = input.map { Array($0[(k * 2000)..<((k + 1) * 2000)]) }
+                    render(&p, &part, blockSize: 300)
+                    for c in 0..<channels { out[c] += part[c] }
+                }
+                return out
+            }
+            let baseline = renderAll(wide: 0), wide = renderAll(wide: 1)
+            for c in 0..<channels {
+                let differing = zip(baseline[c], wide[c]).filter { $0.bitPattern != $1.bitPattern }.count
+                #expect(differing == 0, "\(channels) channels, channel \(c): \(differing) samples differ")
+                #expect(baseline[c] != input[c], "the chain did nothing")
             }
         }
     }

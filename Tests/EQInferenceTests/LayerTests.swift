@@ -1,3 +1,4 @@
+import CKernels
 import EQInference
 import Testing
 
@@ -14,6 +15,50 @@ import Darwin
         var y = [Float](repeating: 0, count: 2)
         layer.forward([1, -1, 2], into: &y)
         #expect(y == [5.5, 10])
+    }
+
+    /// The linear kernel's arithmetic, spelled out: per group of four rows, four 4-lane partial
+    /// sums over the 4-column chunks added lane 0 to 3, then the tail columns, then the bias;
+    /// rows past the last group as `NN.dot`. Both kernel copies must match it bit for bit.
+    @Test func linearKeepsItsSummationOrderInBothCopies() {
+        var r = TestRandom(seed: 9)
+        for (n, outputs) in [(1, 1), (3, 2), (4, 4), (7, 5), (32, 128), (128, 13), (37, 9), (1024, 8)] {
+            let w = (0..<(n * outputs)).map { _ in r.uniform(2) - 1 }
+            let b = (0..<outputs).map { _ in r.uniform(2) - 1 }
+            let x = (0..<n).map { _ in r.uniform(2) - 1 }
+            var expected = [Float](repeating: 0, count: outputs)
+            let chunks = n / 4
+            var o = 0
+            while o + 4 <= outputs {
+                for k in 0..<4 {
+                    var lanes = SIMD4<Float>()
+                    let row = (o + k) * n
+                    for c in 0..<chunks {
+                        let xs = SIMD4<Float>(x[(4 * c)..<(4 * c + 4)])
+                        let ws = SIMD4<Float>(w[(row + 4 * c)..<(row + 4 * c + 4)])
+                        lanes += xs * ws
+                    }
+                    var s: Float = lanes[0] + lanes[1]
+                    s += lanes[2]
+                    s += lanes[3]
+                    for i in (4 * chunks)..<n { s += x[i] * w[row + i] }
+                    expected[o + k] = b[o + k] + s
+                }
+                o += 4
+            }
+            while o < outputs {
+                expected[o] = b[o] + NN.dot(Array(w[(o * n)..<((o + 1) * n)]), x, count: n)
+                o += 1
+            }
+            let layer = Linear(inputCount: n, outputCount: outputs, weight: w, bias: b)
+            #expect(layer.weight == w, "packing must round-trip")
+            for wide: Int32 in [0, 1] where aeq_kernels_set_wide(wide) == wide {
+                var y = [Float](repeating: 0, count: outputs)
+                layer.forward(x, into: &y)
+                #expect(y.map(\.bitPattern) == expected.map(\.bitPattern), "\(n)→\(outputs), wide \(wide)")
+            }
+            aeq_kernels_set_wide(1)
+        }
     }
 
     @Test func dotHandlesAllTailLengths() {

@@ -1,3 +1,4 @@
+import CKernels
 import EQInference
 import Testing
 
@@ -100,6 +101,34 @@ import Darwin
         #expect(z1 == z2)
         #expect(z1.allSatisfy { $0.isFinite })
         #expect(z1.contains { $0 != 0 })
+    }
+
+    /// The encoder's and decoder's kernels are built for baseline x86-64 and for AVX2 (chosen
+    /// at start-up): both copies give the same bits.
+    @Test(.enabled(if: aeq_kernels_set_wide(1) == 1, "the processor has no AVX2"))
+    func bothKernelCopiesGiveTheSameBits() {
+        let model = ModelTests.model
+        var r = TestRandom(seed: 31)
+        let columns = (0..<200).map { _ in (0..<64).map { _ in -50 + r.uniform(40) } }
+        func encodeAndDecode(wide: Int32) -> [Float] {
+            #expect(aeq_kernels_set_wide(wide) == wide)
+            defer { aeq_kernels_set_wide(1) }
+            let stream = StreamingAudioEncoder(weights: model.encoder, eagerColumnParity: nil)
+            let decoder = EQDecoder(weights: model.decoder)
+            var out: [Float] = []
+            var z = [Float](repeating: 0, count: 32), p = [Float](repeating: 0, count: 13)
+            for (t, column) in columns.enumerated() {
+                stream.append(logMelColumn: column)
+                guard stream.isWindowFull, t % 4 == 3 else { continue }
+                stream.encode(into: &z)
+                decoder.decode(z, into: &p)
+                out += z + p
+            }
+            return out
+        }
+        let baseline = encodeAndDecode(wide: 0), wide = encodeAndDecode(wide: 1)
+        #expect(baseline.count == 7 * 45)
+        #expect(baseline.map(\.bitPattern) == wide.map(\.bitPattern))
     }
 
     /// Streams a long random log-mel sequence and compares every analysis with the full pass
@@ -219,9 +248,10 @@ import Darwin
         var zr = TestRandom(seed: 2)
         let z = zr.array(32, scale: 1)
         func apply(_ l: Linear, _ x: [Float]) -> [Float] {
-            (0..<l.outputCount).map { o in
-                var s = Double(l.bias.array[o])
-                for i in 0..<l.inputCount { s += Double(l.weight.array[o * l.inputCount + i]) * Double(x[i]) }
+            let weight = l.weight, bias = l.bias.array
+            return (0..<l.outputCount).map { o in
+                var s = Double(bias[o])
+                for i in 0..<l.inputCount { s += Double(weight[o * l.inputCount + i]) * Double(x[i]) }
                 return Float(s)
             }
         }
