@@ -9,7 +9,7 @@ that file alone; no partial or hidden file is left; a task cancelled while it re
 long file and then requeued skips what it had finished and renders the rest, with the same
 result; the corrupt file fails alone and is reported; the merged summaries add up; a second
 submission of the array renders only what is missing; a resubmitted single index stops with
-a clear error instead of rendering the wrong slice.
+a clear error instead of rendering the wrong slice, and renders its slice with the count given.
 
 Needs root, the release build (`swift build -c release`, or `swift test -c release`; $AEQ_BIN
 overrides) and scripts/setup.sh's packages.
@@ -216,7 +216,7 @@ def test_second_submission_renders_only_what_is_missing(cluster, catalogue):
 
 
 def test_resubmitted_single_index_stops_with_a_clear_error(cluster, catalogue):
-    work, source, _, _ = catalogue
+    work, source, inputs, _ = catalogue
     out, sums = work / "out", work / "summaries"
     before = {n: (out / n).stat().st_mtime_ns for n in every_file(out)}
     job = cluster.submit("--array", "2", "--output", f"{work}/single-%a.out", ARRAY, source, out, sums, *SETTINGS)
@@ -224,6 +224,15 @@ def test_resubmitted_single_index_stops_with_a_clear_error(cluster, catalogue):
     log = (work / "single-2.out").read_text()
     assert log.count("\n") == 1 and "SLURM_ARRAY_TASK_COUNT=1" in log and "--slice auto/COUNT" in log, log
     assert cluster.tasks(job)[2]["JobState"] == "FAILED"
+    assert {n: (out / n).stat().st_mtime_ns for n in every_file(out)} == before
+
+    # With the count given (a later --slice replaces the script's), that index runs its slice.
+    job = cluster.submit("--array", "2", "--output", f"{work}/given-%a.out", ARRAY, source, out, sums, *SETTINGS,
+                         "--slice", f"auto/{TASKS}")
+    cluster.wait(job)
+    summary = json.loads((sums / "slice-2.json").read_text())
+    assert summary["slice"] == f"2/{TASKS}" and summary["rendered"] == 0, summary
+    assert summary["skipped"] + summary["failed"] == summary["files"] >= len(inputs) // TASKS, summary
     assert {n: (out / n).stat().st_mtime_ns for n in every_file(out)} == before
 
 
