@@ -49,10 +49,12 @@ struct CatalogueSummary: Codable, Equatable {
         return String(decoding: try! encoder.encode(self), as: UTF8.self)
     }
 
-    /// Writes the JSON line to `path`, replacing it whole (a re-run's summary replaces the
-    /// last one of its slice).
+    /// Writes the JSON line to `path` (its folder made if needed), replacing it whole: a
+    /// re-run's summary replaces the last one of its slice.
     func write(to path: String) throws {
         do {
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
             try Data((jsonLine() + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw CLIError("cannot write the summary '\(path)': \(error.localizedDescription)")

@@ -145,8 +145,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try makeCatalogue(in: dir)
         for slice in ["0/2", "1/2"] {
-            let file = "\(dir)/sums/\(slice.prefix(1)).json"
-            try FileManager.default.createDirectory(atPath: "\(dir)/sums", withIntermediateDirectories: true)
+            let file = "\(dir)/sums/\(slice.prefix(1)).json"  // the folder is made as needed
             _ = try runCLI(["process", "\(dir)/in", "--output-dir", "\(dir)/out", "--term", "warm", "--slice", slice, "--summary", file])
             let text = try String(contentsOfFile: file, encoding: .utf8)
             #expect(text.hasSuffix("}\n") && text.split(separator: "\n").count == 1, "\(text)")

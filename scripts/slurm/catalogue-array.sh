@@ -18,7 +18,6 @@ set -euo pipefail
 [ $# -ge 3 ] || { echo "usage: sbatch catalogue-array.sh CATALOGUE OUTPUT SUMMARIES [process options]" >&2; exit 2; }
 catalogue=$1 output=$2 summaries=$3
 shift 3
-mkdir -p "$summaries"
 exec "${ADAPTIVE_EQ:-adaptive-eq}" process "$catalogue" --output-dir "$output" \
   --jobs "$SLURM_CPUS_PER_TASK" --slice auto \
   --summary "$summaries/slice-$SLURM_ARRAY_TASK_ID.json" "$@"
