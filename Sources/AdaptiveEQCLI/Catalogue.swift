@@ -175,7 +175,7 @@ final class CatalogueRun: @unchecked Sendable {
 
     /// Runs everything; `earlyFailures` are reported first and counted as failed.
     func run(jobs: Int, earlyFailures: [(input: String, reason: String)]) -> CatalogueSummary {
-        let start = Date()
+        let start = Date(), startCPU = processCPUSeconds()
         for problem in earlyFailures { fail(problem.input, problem.reason) }
         let done = DispatchSemaphore(value: 0)
         let workers = max(1, min(jobs, items.count))
@@ -189,6 +189,7 @@ final class CatalogueRun: @unchecked Sendable {
         }
         for _ in 0..<workers { done.wait() }
         summary.wallSeconds = Date().timeIntervalSince(start)
+        summary.cpuSeconds = processCPUSeconds() - startCPU
         summary.files = items.count + earlyFailures.count
         summary.jobs = workers
         emit(summary.line)
@@ -256,6 +257,13 @@ final class CatalogueRun: @unchecked Sendable {
         summary.audioSeconds += seconds
         if let failure { summary.failures.append(failure) }
         emit(line)
+    }
+
+    /// CPU time of every thread of this process so far.
+    private func processCPUSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
     }
 
     /// Writes one line to stdout at once (unbuffered, so lines of a killed run are not lost).

@@ -19,6 +19,8 @@ struct CatalogueSummary: Codable, Equatable {
     /// Audio rendered by this run (skipped files not counted).
     var audioSeconds = 0.0
     var wallSeconds = 0.0
+    /// CPU time of all the run's threads: what the work cost, whatever else the machine ran.
+    var cpuSeconds = 0.0
     var jobs = 1
     var failures: [Failure] = []
 
@@ -26,7 +28,7 @@ struct CatalogueSummary: Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case slice, files, rendered, skipped, failed, jobs, failures
-        case audioSeconds = "audio_seconds", wallSeconds = "wall_seconds"
+        case audioSeconds = "audio_seconds", wallSeconds = "wall_seconds", cpuSeconds = "cpu_seconds"
     }
 
     /// The line `process --output-dir` ends with.
@@ -99,6 +101,7 @@ struct MergedSummaries {
             total.failed += summary.failed
             total.audioSeconds += summary.audioSeconds
             total.wallSeconds += summary.wallSeconds
+            total.cpuSeconds += summary.cpuSeconds
             total.jobs += summary.jobs
             total.failures += summary.failures
         }
@@ -110,8 +113,8 @@ struct MergedSummaries {
         repeated = seen.filter { $0.value > 1 }.keys.sorted().map { "\($0)/\(count)" }
     }
 
-    /// `4 of 4 slices: 33 files: … failed; 120.3 s of audio in 20.1 s of task time, 6× real time per task`
+    /// `4 of 4 slices: 33 files: … failed; 349.2 s of audio in 8.6 s of task time (7.9 s of CPU), 41× real time per task`
     var line: String {
-        "\(slices - missing.count) of \(slices) slices: \(total.counts); \(String(format: "%.1f", total.audioSeconds)) s of audio in \(String(format: "%.1f", total.wallSeconds)) s of task time\(total.speed)\(total.speed.isEmpty ? "" : " per task")"
+        "\(slices - missing.count) of \(slices) slices: \(total.counts); \(String(format: "%.1f", total.audioSeconds)) s of audio in \(String(format: "%.1f", total.wallSeconds)) s of task time (\(String(format: "%.1f", total.cpuSeconds)) s of CPU)\(total.speed)\(total.speed.isEmpty ? "" : " per task")"
     }
 }

@@ -153,6 +153,7 @@ import Testing
             #expect(json["slice"] as? String == slice)
             #expect((json["files"] as? Int).map { $0 >= 1 } == true, "\(json)")
             #expect((json["audio_seconds"] as? Double).map { $0 > 0 } == true, "\(json)")
+            #expect((json["cpu_seconds"] as? Double).map { $0 > 0 } == true, "\(json)")
         }
         let one = try runCLI(["merge-summaries", "\(dir)/sums/0.json"])
         #expect(one.status == 1 && one.stderr.contains("slice 1/2 has no summary"), "\(one.stdout) \(one.stderr)")
