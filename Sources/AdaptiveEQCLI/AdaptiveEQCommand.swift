@@ -16,7 +16,7 @@ struct AdaptiveEQCommand: ParsableCommand {
               adaptive-eq process in.flac out.flac --eq -3,120,2,400,1,0,1000,0.7,1.5,3000,1,2,8000
               adaptive-eq terms                                  list the vocabulary
             """,
-        subcommands: [ProcessCommand.self, TermsCommand.self, DemoCommand.self, AnalyzeCommand.self, ParametersCommand.self, BenchCommand.self, LiveCommand.self, StudioCommand.self])
+        subcommands: [ProcessCommand.self, MergeSummariesCommand.self, TermsCommand.self, DemoCommand.self, AnalyzeCommand.self, ParametersCommand.self, BenchCommand.self, LiveCommand.self, StudioCommand.self])
 
     /// Runs the command line. Errors are reported as one line on stderr
     /// ("adaptive-eq: error: …") with exit code 1 (2 for usage errors); help goes to stdout.

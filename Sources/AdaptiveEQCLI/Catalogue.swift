@@ -68,10 +68,10 @@ struct CatalogueListing {
         }
     }
 
-    /// Keeps every `count`-th item starting at `index` (a batch system's array task).
-    mutating func keepSlice(index: Int, count: Int) {
-        items = items.enumerated().filter { $0.offset % count == index }.map(\.element)
-        if index != 0 { problems = [] }  // reported once, by the first slice
+    /// Keeps the items of one slice (a batch system's array task).
+    mutating func keep(_ slice: CatalogueSlice) {
+        items = items.enumerated().filter { $0.offset % slice.count == slice.index }.map(\.element)
+        if slice.index != 0 { problems = [] }  // reported once, by the first slice
     }
 
     static func outputPath(relative: String, in folder: String) -> String {
@@ -85,20 +85,76 @@ struct CatalogueListing {
     }
 }
 
-/// Parses `--slice I/N` (0 ≤ I < N).
-func parseSlice(_ text: String) throws -> (index: Int, count: Int) {
-    let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-    guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, (0..<n).contains(i) else {
-        throw CLIError("--slice must be INDEX/COUNT with 0 ≤ INDEX < COUNT (e.g. 0/4), got '\(text)'")
+/// The part of a sorted catalogue one process renders: every `count`-th file from the
+/// `index`-th (0-based), one slice per task of a batch array.
+struct CatalogueSlice: Equatable, CustomStringConvertible {
+    var index: Int
+    var count: Int
+
+    var description: String { "\(index)/\(count)" }
+}
+
+extension CatalogueSlice {
+    /// `--slice I/N`, or `auto` / `auto/N`: the index from the batch system's environment
+    /// (Slurm's `SLURM_ARRAY_TASK_ID`, else Kubernetes' `JOB_COMPLETION_INDEX`) and the count
+    /// N as given. Plain `auto` takes the count from Slurm, and only from an array numbered
+    /// 0…N−1: one index submitted again on its own (`sbatch --array=2`) is an array of one
+    /// task whose `SLURM_ARRAY_TASK_COUNT` (1) is not the catalogue's count.
+    init(_ text: String, environment: [String: String]) throws {
+        guard text == "auto" || text.hasPrefix("auto/") else {
+            let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, (0..<n).contains(i) else {
+                throw CLIError("--slice must be INDEX/COUNT with 0 ≤ INDEX < COUNT (e.g. 0/4), auto or auto/COUNT, got '\(text)'")
+            }
+            index = i
+            count = n
+            return
+        }
+        var givenCount: Int?
+        if text != "auto" {
+            guard let n = Int(text.dropFirst("auto/".count)), n >= 1 else {
+                throw CLIError("--slice auto/COUNT needs a whole COUNT ≥ 1, got '\(text)'")
+            }
+            givenCount = n
+        }
+        func number(_ name: String) throws -> Int? {
+            guard let value = environment[name] else { return nil }
+            guard let n = Int(value), n >= 0 else { throw CLIError("--slice \(text): \(name)='\(value)' is not a task index") }
+            return n
+        }
+        if let task = try number("SLURM_ARRAY_TASK_ID") {
+            if let givenCount {
+                index = task
+                count = givenCount
+            } else {
+                let n = try number("SLURM_ARRAY_TASK_COUNT") ?? 0
+                let first = try number("SLURM_ARRAY_TASK_MIN"), last = try number("SLURM_ARRAY_TASK_MAX")
+                guard n >= 1, first == 0, last == n - 1 else {
+                    throw CLIError("--slice auto: this Slurm array has tasks \(first.map { "\($0)" } ?? "?")…\(last.map { "\($0)" } ?? "?") (SLURM_ARRAY_TASK_COUNT=\(n)), not 0…COUNT−1, so its count is not the catalogue's; give the count: --slice auto/COUNT")
+                }
+                index = task
+                count = n
+            }
+        } else if let task = try number("JOB_COMPLETION_INDEX") {
+            guard let givenCount else {
+                throw CLIError("--slice auto: Kubernetes sets only JOB_COMPLETION_INDEX; give the Job's completions as the count: --slice auto/COUNT")
+            }
+            index = task
+            count = givenCount
+        } else {
+            throw CLIError("--slice \(text) needs SLURM_ARRAY_TASK_ID (a Slurm job array) or JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) in the environment; elsewhere give --slice INDEX/COUNT")
+        }
+        guard index < count else {
+            throw CLIError("--slice \(text): task index \(index) is not below the count \(count)")
+        }
     }
-    return (i, n)
 }
 
 /// Renders a catalogue on `jobs` threads, each taking the next file from a shared list. A file
 /// whose output exists is skipped (unless `overwrite`), so a stopped run resumes where it
 /// left off; outputs appear only when complete, and hidden partial files a killed run left
 /// beside an output are removed before that output is rendered. Prints one line per file
-/// and a summary; returns the number of files that failed.
+/// and a summary line; returns the summary.
 final class CatalogueRun: @unchecked Sendable {
     enum Outcome { case rendered, skipped, failed }
 
@@ -107,20 +163,20 @@ final class CatalogueRun: @unchecked Sendable {
     private let render: @Sendable (CatalogueItem) throws -> (seconds: Double, note: String?)
     private let lock = NSLock()
     private var next = 0
-    private var counts: [Outcome: Int] = [:]
-    private var audioSeconds = 0.0
+    private var summary: CatalogueSummary
 
     init(items: [CatalogueItem], overwrite: Bool,
-         render: @escaping @Sendable (CatalogueItem) throws -> (seconds: Double, note: String?)) {
+         slice: CatalogueSlice, render: @escaping @Sendable (CatalogueItem) throws -> (seconds: Double, note: String?)) {
         self.items = items
         self.overwrite = overwrite
         self.render = render
+        summary = CatalogueSummary(slice: slice.description)
     }
 
     /// Runs everything; `earlyFailures` are reported first and counted as failed.
-    func run(jobs: Int, earlyFailures: [(input: String, reason: String)]) -> Int {
-        let start = Date()
-        for problem in earlyFailures { report(.failed, "FAIL \(problem.input): \(problem.reason)") }
+    func run(jobs: Int, earlyFailures: [(input: String, reason: String)]) -> CatalogueSummary {
+        let start = Date(), startCPU = processCPUSeconds()
+        for problem in earlyFailures { fail(problem.input, problem.reason) }
         let done = DispatchSemaphore(value: 0)
         let workers = max(1, min(jobs, items.count))
         for _ in 0..<workers {
@@ -132,12 +188,12 @@ final class CatalogueRun: @unchecked Sendable {
             thread.start()
         }
         for _ in 0..<workers { done.wait() }
-        let wall = Date().timeIntervalSince(start)
-        let failed = counts[.failed, default: 0]
-        let total = items.count + earlyFailures.count
-        let speed = wall > 0 && audioSeconds > 0 ? String(format: ", %.0f× real time", audioSeconds / wall) : ""
-        emit("\(total) files: \(counts[.rendered, default: 0]) rendered, \(counts[.skipped, default: 0]) skipped (output exists), \(failed) failed; \(String(format: "%.1f", audioSeconds)) s of audio in \(String(format: "%.1f", wall)) s on \(workers) job\(workers == 1 ? "" : "s")\(speed)")
-        return failed
+        summary.wallSeconds = Date().timeIntervalSince(start)
+        summary.cpuSeconds = processCPUSeconds() - startCPU
+        summary.files = items.count + earlyFailures.count
+        summary.jobs = workers
+        emit(summary.line)
+        return summary
     }
 
     private func take() -> CatalogueItem? {
@@ -152,7 +208,7 @@ final class CatalogueRun: @unchecked Sendable {
         let fm = FileManager.default
         if !overwrite && fm.fileExists(atPath: item.output) {
             if CatalogueListing.resolved(item.output) == CatalogueListing.resolved(item.input) {
-                report(.failed, "FAIL \(item.input): the output is the input file")
+                fail(item.input, "the output is the input file")
             } else {
                 report(.skipped, "skip \(item.input) (\(item.output) exists)")
             }
@@ -166,28 +222,48 @@ final class CatalogueRun: @unchecked Sendable {
             report(.rendered, "ok   \(item.input) -> \(item.output)" + (result.note.map { " (\($0))" } ?? ""),
                    seconds: result.seconds)
         } catch {
-            let message = (error as? CustomStringConvertible)?.description ?? "\(error)"
-            report(.failed, "FAIL \(item.input): \(message)")
+            fail(item.input, (error as? CustomStringConvertible)?.description ?? "\(error)")
         }
     }
 
-    /// Deletes `.NAME.partial-PID` files a killed run left beside `output` (the writer's own
-    /// temporary name; never a file this process is writing, as each output has one job).
+    /// Deletes the files a killed run left beside `output`: the writer's `.NAME.partial-PID`
+    /// and, for a fixed-point output, its float scratch `.NAME.float-PID.w64`, itself written
+    /// as `..NAME.float-PID.w64.partial-PID` (never files this process is writing, as each
+    /// output has one job).
     private func removeStalePartials(of output: String) {
         let folder = (output as NSString).deletingLastPathComponent
-        let prefix = ".\((output as NSString).lastPathComponent).partial-"
+        let name = (output as NSString).lastPathComponent
+        let prefixes = [".\(name).partial-", ".\(name).float-", "..\(name).float-"]
         let dir = folder.isEmpty ? "." : folder
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasPrefix(prefix) {
-            try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent(name))
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        where prefixes.contains(where: { file.hasPrefix($0) }) {
+            try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent(file))
         }
     }
 
-    private func report(_ outcome: Outcome, _ line: String, seconds: Double = 0) {
+    private func fail(_ input: String, _ reason: String) {
+        report(.failed, "FAIL \(input): \(reason)", failure: .init(input: input, reason: reason))
+    }
+
+    private func report(_ outcome: Outcome, _ line: String, seconds: Double = 0,
+                        failure: CatalogueSummary.Failure? = nil) {
         lock.lock()
         defer { lock.unlock() }
-        counts[outcome, default: 0] += 1
-        audioSeconds += seconds
+        switch outcome {
+        case .rendered: summary.rendered += 1
+        case .skipped: summary.skipped += 1
+        case .failed: summary.failed += 1
+        }
+        summary.audioSeconds += seconds
+        if let failure { summary.failures.append(failure) }
         emit(line)
+    }
+
+    /// CPU time of every thread of this process so far.
+    private func processCPUSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
     }
 
     /// Writes one line to stdout at once (unbuffered, so lines of a killed run are not lost).

@@ -47,7 +47,9 @@ struct ProcessCommand: ParsableCommand {
             .wav), --jobs files at a time. Outputs that exist are skipped (--force renders them
             again), so a stopped run resumes; one line per file, a summary, and exit status 1
             if any file failed. --slice I/N renders every N-th file from the I-th (0-based) of
-            the sorted list, for batch arrays (docs/CATALOGUE.md).
+            the sorted list, for batch arrays; --slice auto takes I and N from a Slurm array
+            (auto/N: I from Slurm or a Kubernetes Indexed Job, N as given); --summary FILE
+            writes the counts as JSON for adaptive-eq merge-summaries (docs/CATALOGUE.md).
 
             \(manualEQHelp())
             """)
@@ -64,8 +66,11 @@ struct ProcessCommand: ParsableCommand {
     @Option(help: "With --output-dir: files rendered at once (default: the machine's cores).")
     var jobs: Int?
 
-    @Option(help: "With --output-dir: render only slice INDEX/COUNT of the sorted file list (0-based; one slice per batch-array task).")
+    @Option(help: "With --output-dir: render only slice INDEX/COUNT of the sorted file list (0-based; one slice per batch-array task); auto or auto/COUNT takes the index from Slurm or Kubernetes.")
     var slice: String?
+
+    @Option(help: "With --output-dir: also write the summary to this file as one line of JSON (adaptive-eq merge-summaries adds up a batch array's).")
+    var summary: String?
 
     // Flags, help texts, defaults and ranges come from the parameter table
     // (`ControlParameter`). Unconditional parsing lets negative numbers ("--intensity -0.5")
@@ -132,12 +137,12 @@ struct ProcessCommand: ParsableCommand {
             guard paths.count == 2 else {
                 throw CLIError("give INPUT OUTPUT, or input files and folders with --output-dir FOLDER")
             }
-            guard jobs == nil && slice == nil else { throw CLIError("--jobs and --slice need --output-dir") }
+            guard jobs == nil && slice == nil && summary == nil else { throw CLIError("--jobs, --slice and --summary need --output-dir") }
         } else {
             guard !paths.isEmpty else { throw CLIError("give the input files or folders to render into --output-dir") }
         }
         if let jobs, !(1...256).contains(jobs) { throw CLIError("--jobs must be 1…256, got \(jobs)") }
-        if let slice { _ = try parseSlice(slice) }
+        _ = try catalogueSlice()
         let blocks = ProcessSpec.blockFrameRange
         guard blocks.contains(blockSize) else {
             throw CLIError("--block-size must be \(blocks.lowerBound)…\(blocks.upperBound), got \(blockSize)")
@@ -210,14 +215,22 @@ struct ProcessCommand: ParsableCommand {
 
     private func renderCatalogue(_ job: RenderJob, into folder: String) throws {
         var listing = try CatalogueListing(inputs: paths, outputFolder: folder)
-        if let slice { let s = try parseSlice(slice); listing.keepSlice(index: s.index, count: s.count) }
-        let run = CatalogueRun(items: listing.items, overwrite: force) { item in
+        let slice = try catalogueSlice()
+        listing.keep(slice)
+        let run = CatalogueRun(items: listing.items, overwrite: force, slice: slice) { item in
             let summary = try job.render(input: item.input, output: item.output, showProgress: false)
             return (Double(summary.frames) / Double(summary.sampleRate), summary.headroomWarning)
         }
-        let failed = run.run(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+        let result = run.run(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                              earlyFailures: listing.problems)
-        if failed > 0 { throw CLIError("\(failed) of \(listing.items.count + listing.problems.count) files failed (listed above)") }
+        if let summary { try result.write(to: summary) }
+        if result.failed > 0 { throw CLIError("\(result.failed) of \(result.files) files failed (listed above)") }
+    }
+
+    /// The slice to render: all of it unless --slice says otherwise.
+    private func catalogueSlice() throws -> CatalogueSlice {
+        try slice.map { try CatalogueSlice($0, environment: ProcessInfo.processInfo.environment) }
+            ?? CatalogueSlice(index: 0, count: 1)
     }
 }
 

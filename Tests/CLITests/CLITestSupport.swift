@@ -14,8 +14,9 @@ typealias CLIResult = ProcessResult
 
 /// Runs the CLI with a time limit (a hang is a failure, not a stuck suite).
 @discardableResult
-func runCLI(_ arguments: [String], in folder: String? = nil, timeout: TimeInterval = 120) throws -> CLIResult {
-    let r = try runProcess(cliPath, arguments, in: folder, timeout: timeout)
+func runCLI(_ arguments: [String], in folder: String? = nil, environment: [String: String] = [:],
+            timeout: TimeInterval = 120) throws -> CLIResult {
+    let r = try runProcess(cliPath, arguments, in: folder, environment: environment, timeout: timeout)
     if r.timedOut { Issue.record("adaptive-eq \(arguments.joined(separator: " ")) did not finish within \(timeout) s") }
     return r
 }
