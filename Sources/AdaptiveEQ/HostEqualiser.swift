@@ -16,7 +16,7 @@ import Darwin
 /// the EQ cascade and the adaptive engine are prepared with that spec.
 ///
 /// Real-time contract: `init` and `prepare` allocate; `process`, `reset` and
-/// `appliedSettings` never allocate or lock, and accept any `frameCount` (0, 1, or longer
+/// `applied` never allocate or lock, and accept any `frameCount` (0, 1, or longer
 /// than a chunk). Not thread-safe: one thread renders.
 ///
 /// Static and manual modes run a 5-band cascade set to the word's (or the manual) EQ;
@@ -204,27 +204,31 @@ public struct HostEqualiser: ~Copyable {
         }
     }
 
-    /// The EQ being applied right now, in table order: in adaptive mode with an engine, the
-    /// EQ the audio is being moved to (`decoder(z_final)`); otherwise the cascade's current
-    /// (mid-glide) values.
-    public var appliedSettings: EQSettings {
-        if controls.mode == .adaptive, let engine { return engine.pointee.targetSettings }
-        var s = EQSettings.flat
-        for stage in 0..<EQSettings.bandCount {
-            let band = eq.currentBand(stage: stage)
-            switch stage {
-            case 0: s.g1 = band.gainDecibels; s.f1 = band.frequencyHz
-            case 1: s.g2 = band.gainDecibels; s.f2 = band.frequencyHz; s.q2 = band.q
-            case 2: s.g3 = band.gainDecibels; s.f3 = band.frequencyHz; s.q3 = band.q
-            case 3: s.g4 = band.gainDecibels; s.f4 = band.frequencyHz; s.q4 = band.q
-            default: s.g5 = band.gainDecibels; s.f5 = band.frequencyHz
-            }
+    /// What the audio goes through now (see `AppliedEQ`): the target EQ, the inverse of the
+    /// correction, the reference detail and the loudness-matching gain, as the running filters
+    /// hold them at the end of the last `process` call. The one read-out for every front end
+    /// (the studio's plot, the LV2 and VST3 read-outs, `adaptive-eq analyze`).
+    ///
+    /// Adaptive mode with an engine: the engine's target and correction pairs and its gain.
+    /// Static and manual modes: the cascade as the target, a flat correction, the detail stage
+    /// (manual mode) and the static loudness gain. During a mode crossfade, the side mostly
+    /// heard. The bypass crossfade and the output-gain control come after and are not included.
+    ///
+    /// Real-time safe: no allocation, no lock; about 50 parameter reads.
+    public var applied: AppliedEQ {
+        if let engine, engineMix >= 0.5 { return engine.pointee.applied }
+        var detailGains = SIMD32<Float>.zero
+        if detailRunning {
+            for i in 0..<MatchingDetail.bandCount { detailGains[i] = detail.currentBand(stage: i).gainDecibels }
         }
-        return s
+        return AppliedEQ(target: EQSettings(currentBandsOf: eq, first: 0, stride: 1, inverted: false),
+                         detail: MatchingDetail(gainsDecibels: detailGains),
+                         loudnessGainDecibels: staticLoudness.gainDecibels)
     }
 
-    /// The colouration the adaptive engine hears in the audio (`decoder(z_audio)`, which the
-    /// applied EQ inverts), or nil outside adaptive mode or without a model.
+    /// The whole colouration the adaptive engine hears in the audio (`decoder(z_audio)`), or
+    /// nil outside adaptive mode or without a model. Only a share of it is undone
+    /// (`applied.correction`); for displays of where the audio stands.
     public var colourationSettings: EQSettings? {
         guard controls.mode == .adaptive, let engine else { return nil }
         return engine.pointee.audioSettings
@@ -236,12 +240,6 @@ public struct HostEqualiser: ~Copyable {
         guard let engine else { return false }
         engine.pointee.copyAudioLatent(into: z)
         return true
-    }
-
-    /// The loudness-matching gain applied now, in dB (0 in manual mode or when switched off).
-    public var loudnessGainDecibels: Float {
-        if controls.mode == .adaptive, let engine { return engine.pointee.loudnessGainDecibels }
-        return staticLoudness.gainDecibels
     }
 
     /// Renders `frameCount` frames of `channelCount` channels from `inputs` into `outputs`

@@ -78,8 +78,17 @@ public struct StreamingAdaptiveEQ: ~Copyable {
     /// The EQ the audio is being moved to (`decoder(z_final)`, shifted as the correction
     /// limit requires).
     public private(set) var targetSettings = EQSettings.flat
-    /// The colouration the engine undoes: `audioSettings` within the correction limit.
+    /// The colouration the engine undoes, as its filters glide to it: `ownColourationShare`
+    /// of `audioSettings` (0.28 at intensity 0.7), within the correction limit. Where the
+    /// filters are now is `applied`.
     public private(set) var correctionSettings = EQSettings.flat
+    /// What the audio goes through now (see `AppliedEQ`; no detail stage here): the target
+    /// and correction halves of the filter pairs as they are (mid-glide), and the gain.
+    public var applied: AppliedEQ {
+        AppliedEQ(target: EQSettings(currentBandsOf: equaliser, first: 0, stride: 2, inverted: false),
+                  correction: EQSettings(currentBandsOf: equaliser, first: 1, stride: 2, inverted: true),
+                  loudnessGainDecibels: outputGain.currentDecibels)
+    }
     /// The loudness-matching gain the output is gliding to, in dB (0 when matching is off).
     public var loudnessGainTargetDecibels: Float { outputGain.targetDecibels }
     /// The loudness-matching gain applied now, in dB.

@@ -98,6 +98,11 @@ struct AnalyzeCommand: ParsableCommand {
         var latents = 0
         var timeline: [(seconds: Double, audio: EQSettings, correction: EQSettings, target: EQSettings, gain: Float)] = []
         var seen = 0, framesDone = 0
+        // The applied EQ as the filters hold it after each block (`StreamingAdaptiveEQ.applied`,
+        // what `HostEqualiser.applied` reads in adaptive mode), averaged over the file in dB.
+        let grid = (0..<96).map { 20 * pow(1000.0, Double($0) / 95) }
+        var applied = [Double](repeating: 0, count: grid.count)
+        var appliedBlocks = 0
         while true {
             let got = reader.readPlanar(into: planar, channelStride: chunk, frames: chunk, scratch: interleaved)
             if got <= 0 { break }
@@ -108,6 +113,11 @@ struct AnalyzeCommand: ParsableCommand {
                 let n = min(512, got - offset)
                 for c in 0..<channels { pointers[c] = planar + c * chunk + offset }
                 engine.process(pointers, frameCount: n)
+                if engine.analysisCount > 0 {
+                    let now = engine.applied
+                    for (i, f) in grid.enumerated() { applied[i] += now.magnitudeDecibels(atFrequency: f, sampleRateHz: fs) }
+                    appliedBlocks += 1
+                }
                 offset += n
                 framesDone += n
                 if engine.analysisCount != seen {
@@ -138,23 +148,17 @@ struct AnalyzeCommand: ParsableCommand {
         }
         let nearest = nearestWords(zMean)
 
-        // Applied EQ (target then inverse of the correction) averaged over the analyses.
-        let grid = (0..<96).map { 20 * pow(1000.0, Double($0) / 95) }
         func response(_ s: EQSettings) -> [Double] { grid.map { s.magnitudeDecibels(atFrequency: $0, sampleRateHz: fs) } }
-        var applied = [Double](repeating: 0, count: grid.count)
-        for entry in timeline {
-            for (i, v) in zip(response(entry.target), response(entry.correction)).map({ $0 - $1 }).enumerated() {
-                applied[i] += v / Double(timeline.count)
-            }
-        }
+        applied = applied.map { $0 / Double(max(appliedBlocks, 1)) }
         let last = timeline.last!
         let meanGain = timeline.reduce(0) { $0 + Double($1.gain) } / Double(timeline.count)
         let suggested = suggestIntensity(model: model, zAudio: zMean, term: termIndex, sampleRate: fs)
 
         if let plot {
             try writePlot(plot, grid: grid, curves: [("applied EQ (mean)", applied, "#d62728"),
-                                                     ("audio colouration (last)", response(last.audio), "#1f77b4"),
-                                                     ("target EQ (last)", response(last.target), "#2ca02c")],
+                                                     ("target EQ (last)", response(last.target), "#2ca02c"),
+                                                     ("correction, applied inverted (last)", response(last.correction), "#7f7f7f"),
+                                                     ("colouration heard (last)", response(last.audio), "#1f77b4")],
                           spectra: [("input", inputSpectrum.centresHz, inputSpectrum.meanDecibels),
                                     ("output", outputSpectrum.centresHz, outputSpectrum.meanDecibels)],
                           title: "\((input as NSString).lastPathComponent): \(label) at intensity \(intensity)")
@@ -185,9 +189,7 @@ struct AnalyzeCommand: ParsableCommand {
         print("\(input): \(timeline.count) analyses over \(String(format: "%.1f", Double(framesDone) / fs)) s")
         print("sounds closest to: " + nearest.map { String(format: "%@ (%.2f)", $0.0, $0.1) }.joined(separator: ", "))
         print("its colouration now:  " + describe(last.audio))
-        if last.correction != last.audio {
-            print(String(format: "corrected within ±%g dB: ", correctionLimitDecibels) + describe(last.correction))
-        }
+        print(String(format: "of which undone (within ±%g dB): ", correctionLimitDecibels) + describe(last.correction))
         print("target: " + wordLine)
         print("\(label) at \(intensity) aims for: " + describe(last.target))
         let marks = [63.0, 125, 250, 500, 1000, 2000, 4000, 8000, 16000]

@@ -43,6 +43,8 @@ struct PluginInstance: ~Copyable {
     let outputs: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
     var equaliser: HostEqualiser
     var controls = HostControls()
+    /// Frames rendered since the response read-outs were last evaluated.
+    var framesSinceResponse = Int.max
 
     init(variant: PluginVariant, sampleRateHz: Double, vocabulary: Vocabulary) {
         layout = variant.layout
@@ -93,12 +95,26 @@ struct PluginInstance: ~Copyable {
         if connected && frames > 0 {
             equaliser.process(inputs: inputs, outputs: outputs, frameCount: frames, controls: controls)
         }
-        let applied = equaliser.appliedSettings
+        let applied = equaliser.applied
         for i in 0..<PortLayout.eqCount {
-            if let p = EQParameter(rawValue: i) { setOutput(layout.firstApplied + i, applied[p]) }
+            if let p = EQParameter(rawValue: i) {
+                setOutput(layout.firstTarget + i, applied.target[p])
+                setOutput(layout.firstCorrection + i, applied.correction[p])
+            }
         }
         setOutput(layout.latency, 0)
-        setOutput(layout.loudnessGain, equaliser.loudnessGainDecibels)
+        setOutput(layout.loudnessGain, applied.loudnessGainDecibels)
+        if framesSinceResponse >= PortLayout.responseUpdateFrames {
+            framesSinceResponse = 0
+            let limit = Double(PortLayout.responseLimitDecibels)
+            for band in 0..<PortLayout.responseBandCount {
+                let f = PortLayout.responseFrequencyHz(band)
+                let db = f < 0.5 * equaliser.sampleRateHz
+                    ? applied.magnitudeDecibels(atFrequency: f, sampleRateHz: equaliser.sampleRateHz) : 0
+                setOutput(layout.firstResponse + band, Float(min(max(db, -limit), limit)))
+            }
+        }
+        framesSinceResponse += frames
     }
 }
 

@@ -1,6 +1,12 @@
 import AdaptiveEQ
 import EQDSP
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The plugin's variants: one URI each, same controls, different audio channel count.
 public enum PluginVariant: Int, CaseIterable, Sendable {
     case stereo = 0, mono = 1
@@ -22,15 +28,23 @@ public enum PluginVariant: Int, CaseIterable, Sendable {
 
 /// What a port is. Ports are generated from the parameter tables (`ControlParameter`,
 /// `EQParameter`) in this order: audio inputs, audio outputs, the controls, the 13 manual
-/// EQ inputs, the 13 applied-EQ outputs, the latency output, then the loudness-gain output.
+/// EQ inputs, the 13 target-EQ outputs, the latency output, the loudness-gain output, the 13
+/// correction-EQ outputs, then the applied response at `PortLayout.responseBandCount` octave
+/// centres (later additions come last, so earlier indices never move).
+///
+/// The read-outs are `HostEqualiser.applied`: the audio goes through the target EQ, then the
+/// inverse of the correction EQ, then the loudness gain; the response ports give the result.
 public enum PortRole: Equatable, Sendable {
     case audioInput(channel: Int)
     case audioOutput(channel: Int)
     case control(ControlParameter)
     case manualEQ(EQParameter)
-    case appliedEQ(EQParameter)
+    case targetEQ(EQParameter)
     case latency
     case loudnessGain
+    case correctionEQ(EQParameter)
+    /// The applied response at octave band `index` (`PortLayout.responseFrequencyHz`).
+    case appliedResponse(band: Int)
 }
 
 /// Port indices for a variant. Pure arithmetic, so the render path can use it freely.
@@ -44,10 +58,23 @@ public struct PortLayout: Sendable {
 
     public var firstControl: Int { 2 * channelCount }
     public var firstManual: Int { firstControl + Self.controlCount }
-    public var firstApplied: Int { firstManual + Self.eqCount }
-    public var latency: Int { firstApplied + Self.eqCount }
+    public var firstTarget: Int { firstManual + Self.eqCount }
+    public var latency: Int { firstTarget + Self.eqCount }
     public var loudnessGain: Int { latency + 1 }
-    public var portCount: Int { loudnessGain + 1 }
+    public var firstCorrection: Int { loudnessGain + 1 }
+    public var firstResponse: Int { firstCorrection + Self.eqCount }
+    public var portCount: Int { firstResponse + Self.responseBandCount }
+
+    /// Octave bands of the applied-response read-out: 31.25 Hz … 16 kHz.
+    public static let responseBandCount = 10
+    /// Range of the response read-outs (the target and the correction add up).
+    public static let responseLimitDecibels: Float = 36
+    /// The response read-outs are re-evaluated after this many frames (≈46 ms at 44.1 kHz,
+    /// the engine's analysis interval): an EQ display does not need more, and evaluating ten
+    /// filters at ten frequencies in every host block would cost more than the EQ itself.
+    public static let responseUpdateFrames = 2048
+    /// Centre of response band `index`: 1 kHz · 2^(index − 5). Arithmetic, for the render path.
+    public static func responseFrequencyHz(_ index: Int) -> Double { 1000 * exp2(Double(index - 5)) }
 
     public func index(of role: PortRole) -> Int {
         switch role {
@@ -55,9 +82,11 @@ public struct PortLayout: Sendable {
         case let .audioOutput(c): channelCount + c
         case let .control(p): firstControl + p.rawValue
         case let .manualEQ(p): firstManual + p.rawValue
-        case let .appliedEQ(p): firstApplied + p.rawValue
+        case let .targetEQ(p): firstTarget + p.rawValue
         case .latency: latency
         case .loudnessGain: loudnessGain
+        case let .correctionEQ(p): firstCorrection + p.rawValue
+        case let .appliedResponse(band): firstResponse + band
         }
     }
 
@@ -67,16 +96,28 @@ public struct PortLayout: Sendable {
         case 0..<channelCount: .audioInput(channel: index)
         case channelCount..<firstControl: .audioOutput(channel: index - channelCount)
         case firstControl..<firstManual: ControlParameter(rawValue: index - firstControl).map(PortRole.control)
-        case firstManual..<firstApplied: EQParameter(rawValue: index - firstManual).map(PortRole.manualEQ)
-        case firstApplied..<latency: EQParameter(rawValue: index - firstApplied).map(PortRole.appliedEQ)
+        case firstManual..<firstTarget: EQParameter(rawValue: index - firstManual).map(PortRole.manualEQ)
+        case firstTarget..<latency: EQParameter(rawValue: index - firstTarget).map(PortRole.targetEQ)
         case latency: .latency
         case loudnessGain: .loudnessGain
+        case firstCorrection..<firstResponse: EQParameter(rawValue: index - firstCorrection).map(PortRole.correctionEQ)
+        case firstResponse..<portCount: .appliedResponse(band: index - firstResponse)
         default: nil
         }
     }
 }
 
 extension EQParameter {
-    /// Port symbol of the applied-EQ output for this parameter (`applied_g1`, …).
-    public var appliedSymbol: String { "applied_\(symbol)" }
+    /// Port symbol of the target-EQ output for this parameter (`target_g1`, …).
+    public var targetSymbol: String { "target_\(symbol)" }
+    /// Port symbol of the correction-EQ output for this parameter (`correction_g1`, …).
+    public var correctionSymbol: String { "correction_\(symbol)" }
+}
+
+extension PortLayout {
+    /// Port symbol of response band `index`: `response_31hz` … `response_16khz`.
+    public static func responseSymbol(_ index: Int) -> String {
+        let f = responseFrequencyHz(index)
+        return f >= 1000 ? "response_\(Int(f / 1000))khz" : "response_\(Int(f))hz"
+    }
 }

@@ -95,11 +95,12 @@ public enum PluginTTL {
                                     unit: p.unit.rawValue, comment: "\(p.name) used in manual mode.")
                 if p.unit != .decibels { info.properties = ["pprops:logarithmic"] }
                 return info
-            case let .appliedEQ(p):
-                var info = PortInfo(index: index, symbol: p.appliedSymbol, name: "Applied " + p.name.lowercasedFirst,
+            case let .targetEQ(p):
+                var info = PortInfo(index: index, symbol: p.targetSymbol, name: "Target " + p.name.lowercasedFirst,
                                     isInput: false, isAudio: false, minimum: p.range.lowerBound,
-                                    maximum: p.range.upperBound, defaultValue: p.defaultValue,
-                                    unit: p.unit.rawValue, comment: "\(p.name) the equaliser is applying now (read-only).")
+                                    maximum: p.range.upperBound, defaultValue: p.defaultValue, unit: p.unit.rawValue,
+                                    comment: "\(p.name) of the EQ the audio is moved to now (adaptive mode; the whole "
+                                        + "EQ in static and manual modes); read-only.")
                 if p.unit != .decibels { info.properties = ["pprops:logarithmic"] }
                 return info
             case .latency:
@@ -113,6 +114,23 @@ public enum PluginTTL {
                                 isAudio: false, minimum: -LoudnessMatch.maximumDecibels,
                                 maximum: LoudnessMatch.maximumDecibels, defaultValue: 0, unit: "dB",
                                 comment: "Gain \(p.symbol) is applying now (read-only).")
+            case let .correctionEQ(p):
+                var info = PortInfo(index: index, symbol: p.correctionSymbol, name: "Correction " + p.name.lowercasedFirst,
+                                    isInput: false, isAudio: false, minimum: p.range.lowerBound,
+                                    maximum: p.range.upperBound, defaultValue: p.defaultValue, unit: p.unit.rawValue,
+                                    comment: "\(p.name) of the share of the audio's own colouration being undone "
+                                        + "(adaptive mode; applied inverted after the target EQ; flat otherwise); read-only.")
+                if p.unit != .decibels { info.properties = ["pprops:logarithmic"] }
+                return info
+            case let .appliedResponse(band):
+                let f = PortLayout.responseFrequencyHz(band)
+                let label = f >= 1000 ? "\(Int(f / 1000)) kHz" : "\(Int(f)) Hz"
+                return PortInfo(index: index, symbol: PortLayout.responseSymbol(band), name: "Response at " + label,
+                                isInput: false, isAudio: false, minimum: -PortLayout.responseLimitDecibels,
+                                maximum: PortLayout.responseLimitDecibels, defaultValue: 0, unit: "dB",
+                                comment: "Response the audio goes through at \(label) (target EQ, inverse of the "
+                                    + "correction EQ, reference detail; without the loudness gain); read-only, "
+                                    + "updated every \(PortLayout.responseUpdateFrames) frames.")
             }
         }
     }

@@ -95,8 +95,8 @@ struct LiveState: ~Copyable {
         outPorts = .allocate(capacity: n); outPorts.initialize(repeating: nil, count: n)
         inputs = .allocate(capacity: n)
         outputs = .allocate(capacity: n)
-        readout = .allocate(capacity: EQSettings.parameterCount)
-        for i in 0..<EQSettings.parameterCount { (readout + i).initialize(to: Atomic(0)) }
+        readout = .allocate(capacity: Self.readoutCount)
+        for i in 0..<Self.readoutCount { (readout + i).initialize(to: Atomic(0)) }
         stats = .allocate(capacity: Stat.allCases.count)
         for i in 0..<Stat.allCases.count { (stats + i).initialize(to: Atomic(0)) }
         shutdown = .allocate(capacity: 1)
@@ -108,7 +108,7 @@ struct LiveState: ~Copyable {
 
     deinit {
         inPorts.deallocate(); outPorts.deallocate(); inputs.deallocate(); outputs.deallocate()
-        readout.deinitialize(count: EQSettings.parameterCount); readout.deallocate()
+        readout.deinitialize(count: Self.readoutCount); readout.deallocate()
         stats.deinitialize(count: Stat.allCases.count); stats.deallocate()
         shutdown.deinitialize(count: 1); shutdown.deallocate()
     }
@@ -116,9 +116,16 @@ struct LiveState: ~Copyable {
     /// Publishes a complete set of controls (command thread).
     func post(_ c: HostControls) { mailbox.post(c) }
 
-    /// The EQ the audio thread applied last (any thread).
-    func appliedSettings() -> EQSettings {
-        EQSettings { Float(bitPattern: readout[$0.rawValue].load(ordering: .relaxed)) }
+    /// Read-out slots: the target EQ, the correction EQ, the loudness gain.
+    static let readoutCount = 2 * EQSettings.parameterCount + 1
+
+    /// What the audio thread applied last (any thread), as `HostEqualiser.applied` without the
+    /// reference detail (the live client plays no reference).
+    func applied() -> AppliedEQ {
+        func value(_ i: Int) -> Float { Float(bitPattern: readout[i].load(ordering: .relaxed)) }
+        let n = EQSettings.parameterCount
+        return AppliedEQ(target: EQSettings { value($0.rawValue) }, correction: EQSettings { value(n + $0.rawValue) },
+                         loudnessGainDecibels: value(2 * n))
     }
 
     func stat(_ s: Stat) -> Int { stats[s.rawValue].load(ordering: .relaxed) }
@@ -134,10 +141,14 @@ struct LiveState: ~Copyable {
             outputs[c] = output.assumingMemoryBound(to: Float.self)
         }
         equaliser.process(inputs: inputs, outputs: outputs, frameCount: Int(frames), controls: controls)
-        let applied = equaliser.appliedSettings
-        for i in 0..<EQSettings.parameterCount {
-            readout[i].store(applied[EQParameter(rawValue: i)!].bitPattern, ordering: .relaxed)
+        let applied = equaliser.applied
+        let n = EQSettings.parameterCount
+        for i in 0..<n {
+            let p = EQParameter(rawValue: i)!
+            readout[i].store(applied.target[p].bitPattern, ordering: .relaxed)
+            readout[n + i].store(applied.correction[p].bitPattern, ordering: .relaxed)
         }
+        readout[2 * n].store(applied.loudnessGainDecibels.bitPattern, ordering: .relaxed)
         let busy = Int(truncatingIfNeeded: aeq_monotonic_ns() &- start)
         stats[Stat.callbacks.rawValue].wrappingAdd(1, ordering: .relaxed)
         stats[Stat.frames.rawValue].wrappingAdd(Int(frames), ordering: .relaxed)

@@ -164,7 +164,7 @@ public func runLiveSession(_ options: LiveOptions, vocabulary: Vocabulary) throw
                 state.pointee.post(controls)
                 if !options.quiet && !text.isEmpty { printError("ok: \(text)") }
             case .status:
-                printOut(statusText(controls, applied: state.pointee.appliedSettings(), words: parser.words))
+                printOut(statusText(controls, applied: state.pointee.applied(), words: parser.words))
             case .help:
                 printOut(LiveCommandParser.helpText)
             case .quit:
@@ -210,12 +210,16 @@ private func reconnect(_ options: LiveOptions, state: UnsafeMutablePointer<LiveS
     return live
 }
 
-func statusText(_ c: HostControls, applied: EQSettings, words: [String]) -> String {
+func statusText(_ c: HostControls, applied: AppliedEQ, words: [String]) -> String {
     func word(_ i: Int) -> String { words.isEmpty ? "-" : words[min(max(i, 0), words.count - 1)] }
     var lines = ["mode \(c.mode.label), term \(word(c.term)), term_b \(word(c.secondTerm)), blend \(c.blend), "
         + "intensity \(c.intensity), smoothing_ms \(c.smoothingTimeMilliseconds), output_gain_db \(c.outputGainDecibels), "
         + "enabled \(c.enabled ? "on" : "off")"]
-    lines.append("applied: " + EQParameter.allCases.map { "\($0.symbol)=\(fixed(Double(applied[$0]), 2))" }.joined(separator: " "))
+    // What the audio goes through: the target, then the inverse of the correction, then the gain.
+    func eq(_ s: EQSettings) -> String { EQParameter.allCases.map { "\($0.symbol)=\(fixed(Double(s[$0]), 2))" }.joined(separator: " ") }
+    lines.append("target: " + eq(applied.target))
+    lines.append("correction (applied inverted): " + eq(applied.correction))
+    lines.append("loudness gain: \(fixed(Double(applied.loudnessGainDecibels), 2)) dB")
     return lines.joined(separator: "\n")
 }
 

@@ -7,9 +7,10 @@ import Foundation
 public struct ChunkTelemetry: Sendable {
     public var position = 0
     public var frames = 0
-    /// Applied target EQ (`decoder(z_final)` in adaptive mode, the cascade otherwise).
-    public var target = EQSettings.flat
-    /// The audio's own colouration (adaptive mode only).
+    /// What the audio went through at the end of the chunk (`HostEqualiser.applied`).
+    public var applied = AppliedEQ.flat
+    /// The whole colouration the engine hears in the audio (adaptive mode only); only
+    /// `applied.correction` of it is undone.
     public var colouration: EQSettings?
     /// Position of the audio on the latent map (adaptive mode with a model only).
     public var audioPosition: (x: Float, y: Float)?
@@ -119,7 +120,7 @@ public final class StudioPlayer: @unchecked Sendable {
         nextFrame = start + n
         t.position = start
         t.frames = n
-        t.target = equaliser.appliedSettings
+        t.applied = equaliser.applied
         t.colouration = equaliser.colourationSettings
         if let map, t.colouration != nil, latent.withUnsafeMutableBufferPointer({ equaliser.copyAudioLatent(into: $0.baseAddress!) }) {
             t.audioPosition = latent.withUnsafeBufferPointer { map.position(of: $0.baseAddress!) }

@@ -147,12 +147,16 @@ public enum StudioServer {
         let controls = try controls(request, state, track: track)
         let (output, t) = player.render(track, from: position, frames: frames, controls: controls)
         let rate = Double(track.sampleRateHz)
-        func curve(_ s: EQSettings) -> [Double] {
-            curveFrequencies.map { f in f < rate / 2 ? (s.magnitudeDecibels(atFrequency: f, sampleRateHz: rate) * 100).rounded() / 100 : 0 }
+        func curve(_ response: (Double) -> Double) -> [Double] {
+            curveFrequencies.map { f in f < rate / 2 ? (response(f) * 100).rounded() / 100 : 0 }
         }
+        func curve(_ s: EQSettings) -> [Double] { curve { s.magnitudeDecibels(atFrequency: $0, sampleRateHz: rate) } }
         var telemetry: [String: Any] = [
             "position": t.position, "frames": t.frames, "restarted": t.restarted,
-            "target": curve(t.target), "targetParameters": t.target.values.map(Double.init),
+            "applied": curve { t.applied.magnitudeDecibels(atFrequency: $0, sampleRateHz: rate) },
+            "target": curve(t.applied.target), "targetParameters": t.applied.target.values.map(Double.init),
+            "correction": curve(t.applied.correction),
+            "loudnessGainDecibels": (Double(t.applied.loudnessGainDecibels) * 100).rounded() / 100,
             "blockMicrosecondsMean": t.blockMicrosecondsMean, "blockMicrosecondsMax": t.blockMicrosecondsMax,
             "inputMeanSquare": t.inputMeanSquare, "outputMeanSquare": t.outputMeanSquare,
             "latencySamples": state.measuredLatencySamples,

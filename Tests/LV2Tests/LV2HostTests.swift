@@ -54,7 +54,11 @@ private let manualLowShelf: EQSettings = {
             for p in ControlParameter.allCases { #expect(result.stdout.contains("Symbol:      \(p.symbol)\n")) }
             for p in EQParameter.allCases {
                 #expect(result.stdout.contains("Symbol:      \(p.symbol)\n"))
-                #expect(result.stdout.contains("Symbol:      \(p.appliedSymbol)\n"))
+                #expect(result.stdout.contains("Symbol:      \(p.targetSymbol)\n"))
+                #expect(result.stdout.contains("Symbol:      \(p.correctionSymbol)\n"))
+            }
+            for band in 0..<PortLayout.responseBandCount {
+                #expect(result.stdout.contains("Symbol:      \(PortLayout.responseSymbol(band))\n"))
             }
             #expect(result.stdout.contains("lv2core#enabled"))
         }

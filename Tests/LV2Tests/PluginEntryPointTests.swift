@@ -113,9 +113,40 @@ import Testing
         for p in EQParameter.allCases { plugin.set(p, manual[p]) }
         _ = plugin.render([[Float](repeating: 0, count: 64)], block: 64, inPlace: false)
         for p in EQParameter.allCases {
-            #expect(abs(plugin.output(.appliedEQ(p)) - manual[p]) <= 1e-3 * max(1, abs(manual[p])), "\(p.symbol)")
+            #expect(abs(plugin.output(.targetEQ(p)) - manual[p]) <= 1e-3 * max(1, abs(manual[p])), "\(p.symbol)")
+            #expect(plugin.output(.correctionEQ(p)) == EQSettings.flat[p], "\(p.symbol)")
+        }
+        for band in 0..<PortLayout.responseBandCount {
+            let f = PortLayout.responseFrequencyHz(band)
+            let expected = manual.magnitudeDecibels(atFrequency: f, sampleRateHz: 48_000)
+            #expect(abs(Double(plugin.output(.appliedResponse(band: band))) - expected) < 0.01, "\(f) Hz")
         }
         #expect(plugin.output(.latency) == 0)
+    }
+
+    /// Adaptive mode: the correction read-outs carry the share of the colouration being
+    /// undone, and the response read-outs the target followed by its inverse.
+    @Test func adaptiveReadOutsSeparateTargetAndCorrection() throws {
+        // The response read-outs are re-evaluated every 2048 frames: end on a block that
+        // re-evaluates them (blocks 0, 8, 16, … of 256 frames), so they and the EQ read-outs
+        // describe the same moment.
+        let frames = 256 * (8 * 35 + 1)
+        let input = Audio.testSignal(sampleRate: 48_000, channels: 2, seconds: 2, seed: 3).channels.map { Array($0[..<frames]) }
+        let plugin = try Instance(variant: .stereo)
+        plugin.set(.mode, 0); plugin.set(.intensity, 1)
+        _ = plugin.render(input, block: 256, inPlace: false)
+        var target = EQSettings.flat, correction = EQSettings.flat
+        for p in EQParameter.allCases {
+            target[p] = plugin.output(.targetEQ(p))
+            correction[p] = plugin.output(.correctionEQ(p))
+        }
+        #expect(correction != .flat, "at intensity 1 the engine undoes some colouration")
+        for band in 0..<PortLayout.responseBandCount {
+            let f = PortLayout.responseFrequencyHz(band)
+            let expected = target.magnitudeDecibels(atFrequency: f, sampleRateHz: 48_000)
+                - correction.magnitudeDecibels(atFrequency: f, sampleRateHz: 48_000)
+            #expect(abs(Double(plugin.output(.appliedResponse(band: band))) - expected) < 0.01, "\(f) Hz")
+        }
     }
 
     @Test func intensityZeroIsAnExactNull() throws {

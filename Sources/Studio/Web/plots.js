@@ -34,17 +34,23 @@ const Plots = (() => {
     ctx.stroke();
   }
 
-  /// Applied EQ = target − colouration (adaptive), or the target alone (static).
+  /// The EQ the audio goes through (`applied`, from the server: the target followed by the
+  /// inverse of the correction, and the reference detail), the target and the correction
+  /// (adaptive mode: the share of the audio's colouration being undone), and the loudness
+  /// gain as a number: it moves the level, not the shape. Returns the curves drawn.
   function eq(canvas, frequencies, t) {
     const ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height;
     frame(ctx, w, h, -18, 18, 6, "dB");
-    if (!t) return;
-    const applied = t.colouration ? t.target.map((v, i) => v - t.colouration[i]) : t.target;
+    if (!t) return null;
+    const drawn = { applied: t.applied, target: t.target, correction: t.correction };
     if (t.colouration) {
-      line(ctx, w, h, frequencies, t.colouration, -18, 18, C.colour, 1.5);
+      line(ctx, w, h, frequencies, t.correction, -18, 18, C.colour, 1.5);
       line(ctx, w, h, frequencies, t.target, -18, 18, C.target, 1.5);
     }
-    line(ctx, w, h, frequencies, applied, -18, 18, C.applied, 2.5);
+    line(ctx, w, h, frequencies, t.applied, -18, 18, C.applied, 2.5);
+    ctx.fillStyle = C.text;
+    ctx.fillText("loudness gain " + (t.loudnessGainDecibels >= 0 ? "+" : "") + t.loudnessGainDecibels.toFixed(1) + " dB", w - 120, 12);
+    return drawn;
   }
 
   /// Input and output spectra from two AnalyserNodes (dB per FFT bin).
