@@ -12,8 +12,14 @@ public enum VST3Parameter: Equatable, Sendable {
     case control(ControlParameter)
     /// One of the 13 EQ parameters of manual mode.
     case manual(EQParameter)
-    /// Read-only: the EQ being applied now (`HostEqualiser.appliedSettings`).
-    case applied(EQParameter)
+    /// Read-only: the target EQ the audio goes through now (`HostEqualiser.applied.target`).
+    case target(EQParameter)
+    /// Read-only: the correction whose inverse follows the target (`applied.correction`;
+    /// flat outside adaptive mode).
+    case correction(EQParameter)
+    /// Read-only: the applied response (target, inverse correction, detail) at octave band
+    /// `band` (`VST3Parameter.responseFrequencyHz`), in dB.
+    case response(band: Int)
     /// Read-only: the loudness-matching gain applied now, in dB.
     case loudnessGain
 
@@ -25,17 +31,26 @@ public enum VST3Parameter: Equatable, Sendable {
 
     /// Range of the loudness-gain read-out, in dB.
     static let loudnessGainRange: ClosedRange<Float> = -24...24
+    /// Octave bands of the response read-outs: 31.25 Hz … 16 kHz.
+    public static let responseBandCount = 10
+    /// Range of the response read-outs, in dB (the target and the correction add up).
+    static let responseRange: ClosedRange<Float> = -36...36
+    /// Centre of response band `index`: 1 kHz · 2^(index − 5).
+    public static func responseFrequencyHz(_ index: Int) -> Double { 1000 * exp2(Double(index - 5)) }
 
     /// Every parameter, in the order hosts list them.
     public static let all: [VST3Parameter] =
         ControlParameter.allCases.map { .control($0) } + EQParameter.allCases.map { .manual($0) }
-            + EQParameter.allCases.map { .applied($0) } + [.loudnessGain]
+            + EQParameter.allCases.map { .target($0) } + EQParameter.allCases.map { .correction($0) }
+            + (0..<responseBandCount).map { .response(band: $0) } + [.loudnessGain]
 
     public var id: UInt32 {
         switch self {
         case let .control(p): UInt32(p.rawValue)
         case let .manual(p): 100 + UInt32(p.rawValue)
-        case let .applied(p): 200 + UInt32(p.rawValue)
+        case let .target(p): 200 + UInt32(p.rawValue)
+        case let .correction(p): 220 + UInt32(p.rawValue)
+        case let .response(band): 240 + UInt32(band)
         case .loudnessGain: 300
         }
     }
@@ -45,7 +60,11 @@ public enum VST3Parameter: Equatable, Sendable {
         switch id {
         case 0..<100: guard let p = ControlParameter(rawValue: Int(id)) else { return nil }; self = .control(p)
         case 100..<200: guard let p = EQParameter(rawValue: Int(id) - 100) else { return nil }; self = .manual(p)
-        case 200..<300: guard let p = EQParameter(rawValue: Int(id) - 200) else { return nil }; self = .applied(p)
+        case 200..<220: guard let p = EQParameter(rawValue: Int(id) - 200) else { return nil }; self = .target(p)
+        case 220..<240: guard let p = EQParameter(rawValue: Int(id) - 220) else { return nil }; self = .correction(p)
+        case 240..<300:
+            guard Int(id) - 240 < Self.responseBandCount else { return nil }
+            self = .response(band: Int(id) - 240)
         case 300: self = .loudnessGain
         default: return nil
         }
@@ -56,9 +75,17 @@ public enum VST3Parameter: Equatable, Sendable {
         switch self {
         case let .control(p): p.rawValue
         case let .manual(p): Self.controlCount + p.rawValue
-        case let .applied(p): Self.controlCount + EQSettings.parameterCount + p.rawValue
-        case .loudnessGain: Self.controlCount + 2 * EQSettings.parameterCount
+        case let .target(p): Self.controlCount + EQSettings.parameterCount + p.rawValue
+        case let .correction(p): Self.controlCount + 2 * EQSettings.parameterCount + p.rawValue
+        case let .response(band): Self.controlCount + 3 * EQSettings.parameterCount + band
+        case .loudnessGain: Self.controlCount + 3 * EQSettings.parameterCount + Self.responseBandCount
         }
+    }
+
+    /// "31 Hz" … "16 kHz".
+    static func bandLabel(_ band: Int) -> String {
+        let f = responseFrequencyHz(band)
+        return f >= 1000 ? "\(Int((f / 1000).rounded())) kHz" : "\(Int(f.rounded(.down))) Hz"
     }
 
     /// Number of controls in the table (a constant, so the audio thread never builds
@@ -67,7 +94,7 @@ public enum VST3Parameter: Equatable, Sendable {
 
     public var isReadOnly: Bool {
         switch self {
-        case .applied, .loudnessGain: true
+        case .target, .correction, .response, .loudnessGain: true
         default: false
         }
     }
@@ -78,7 +105,9 @@ public enum VST3Parameter: Equatable, Sendable {
         case .control(.enabled): "Bypass"
         case let .control(p): p.name
         case let .manual(p): p.name
-        case let .applied(p): "Applied \(p.name.prefix(1).lowercased() + p.name.dropFirst())"
+        case let .target(p): "Target \(p.name.prefix(1).lowercased() + p.name.dropFirst())"
+        case let .correction(p): "Correction \(p.name.prefix(1).lowercased() + p.name.dropFirst())"
+        case let .response(band): "Applied response " + Self.bandLabel(band)
         case .loudnessGain: "Applied loudness gain"
         }
     }
@@ -87,8 +116,8 @@ public enum VST3Parameter: Equatable, Sendable {
     public var units: String {
         switch self {
         case let .control(p): p.unit.rawValue
-        case let .manual(p), let .applied(p): p.unit == .q ? "" : p.unit.rawValue
-        case .loudnessGain: ParameterUnit.decibels.rawValue
+        case let .manual(p), let .target(p), let .correction(p): p.unit == .q ? "" : p.unit.rawValue
+        case .response, .loudnessGain: ParameterUnit.decibels.rawValue
         }
     }
 
@@ -101,7 +130,7 @@ public enum VST3Parameter: Equatable, Sendable {
             default: Self.canAutomate
             }
         case .manual: Self.canAutomate
-        case .applied, .loudnessGain: Self.isReadOnly
+        case .target, .correction, .response, .loudnessGain: Self.isReadOnly
         }
     }
 
@@ -121,7 +150,8 @@ public enum VST3Parameter: Equatable, Sendable {
     var range: ClosedRange<Float> {
         switch self {
         case let .control(p): p.range
-        case let .manual(p), let .applied(p): p.range
+        case let .manual(p), let .target(p), let .correction(p): p.range
+        case .response: Self.responseRange
         case .loudnessGain: Self.loudnessGainRange
         }
     }
@@ -129,7 +159,7 @@ public enum VST3Parameter: Equatable, Sendable {
     /// Frequencies and Q move on a log scale (as they are smoothed), the rest linearly.
     var isLogarithmic: Bool {
         switch self {
-        case let .manual(p), let .applied(p): p.smoothing == .logarithmic
+        case let .manual(p), let .target(p), let .correction(p): p.smoothing == .logarithmic
         default: false
         }
     }
@@ -165,8 +195,8 @@ public enum VST3Parameter: Equatable, Sendable {
         case .control(.secondTerm): Double(words.firstIndex(of: "bright") ?? 0)
         case .control(.enabled): ControlParameter.enabled.defaultValue >= 0.5 ? 0 : 1
         case let .control(p): Double(p.defaultValue)
-        case let .manual(p), let .applied(p): Double(p.defaultValue)
-        case .loudnessGain: 0
+        case let .manual(p), let .target(p), let .correction(p): Double(p.defaultValue)
+        case .response, .loudnessGain: 0
         }
     }
 
@@ -178,7 +208,7 @@ public enum VST3Parameter: Equatable, Sendable {
         case .control(.enabled): controls.enabled = v < 0.5
         case let .control(p): controls.set(p, rawValue: Float(v), vocabularyCount: wordCount)
         case let .manual(p): controls.setManual(p, rawValue: Float(v))
-        case .applied, .loudnessGain: break
+        case .target, .correction, .response, .loudnessGain: break
         }
     }
 
@@ -188,7 +218,7 @@ public enum VST3Parameter: Equatable, Sendable {
         case .control(.enabled): controls.enabled ? 0 : 1
         case let .control(p): Double(controls.rawValue(p))
         case let .manual(p): Double(controls.manual[p])
-        case .applied, .loudnessGain: 0
+        case .target, .correction, .response, .loudnessGain: 0
         }
     }
 }

@@ -73,6 +73,9 @@ struct PluginCore: ~Copyable {
     var zeroCount = 0
     /// Read-out values last sent to the host (normalised; NaN = never).
     let sentReadouts: UnsafeMutablePointer<Double>
+    /// Frames until the response read-outs are evaluated again (≈ 46 ms at 44.1 kHz).
+    var framesToResponse = 0
+    static let responseUpdateFrames = 2048
 
     /// Entries of the word list and the typed-word slot's index (copies of `words`' for the
     /// audio thread).
@@ -148,6 +151,7 @@ struct PluginCore: ~Copyable {
         }
         takePending()
         equaliser.pointee.reset()
+        framesToResponse = 0
         prepared = true
     }
 
@@ -247,7 +251,7 @@ struct PluginCore: ~Copyable {
             for c in 0..<channels where isSilent(outputs[c], frames) { flags |= 1 << UInt64(c) }
             outBus.pointee.silence_flags = flags
         }
-        publishReadouts(equaliser, to: data.pointee.output_parameter_changes)
+        publishReadouts(equaliser, frames: frames, to: data.pointee.output_parameter_changes)
         return TResult.ok
     }
 
@@ -345,20 +349,34 @@ struct PluginCore: ~Copyable {
         return true
     }
 
-    /// Stores the read-outs for `getParamNormalized` and sends the ones that changed.
+    /// Stores the read-outs for `getParamNormalized` and sends the ones that changed: the
+    /// target and correction EQs and the loudness gain every block, the response (about 370
+    /// filter evaluations) every `responseUpdateFrames`.
     private mutating func publishReadouts(_ equaliser: UnsafeMutablePointer<HostEqualiser>,
-                                          to changes: UnsafeMutableRawPointer?) {
-        let applied = equaliser.pointee.appliedSettings
+                                          frames: Int, to changes: UnsafeMutableRawPointer?) {
+        let applied = equaliser.pointee.applied
         var i = 0
         while i < EQSettings.parameterCount {
             if let p = EQParameter(rawValue: i) {
-                let r = VST3Parameter.applied(p)
-                publish(r, r.normalized(Double(applied[p]), wordCount: 0), to: changes)
+                let t = VST3Parameter.target(p), c = VST3Parameter.correction(p)
+                publish(t, t.normalized(Double(applied.target[p]), wordCount: 0), to: changes)
+                publish(c, c.normalized(Double(applied.correction[p]), wordCount: 0), to: changes)
             }
             i += 1
         }
         let gain = VST3Parameter.loudnessGain
-        publish(gain, gain.normalized(Double(equaliser.pointee.loudnessGainDecibels), wordCount: 0), to: changes)
+        publish(gain, gain.normalized(Double(applied.loudnessGainDecibels), wordCount: 0), to: changes)
+        framesToResponse -= frames
+        guard framesToResponse <= 0 else { return }
+        framesToResponse = Self.responseUpdateFrames
+        let rate = equaliser.pointee.sampleRateHz
+        var band = 0
+        while band < VST3Parameter.responseBandCount {
+            let r = VST3Parameter.response(band: band)
+            let db = applied.magnitudeDecibels(atFrequency: VST3Parameter.responseFrequencyHz(band), sampleRateHz: rate)
+            publish(r, r.normalized(db, wordCount: 0), to: changes)
+            band += 1
+        }
     }
 
     @inline(__always)
@@ -388,6 +406,8 @@ extension VST3Parameter {
         case ..<controls: return UInt32(index)
         case ..<(controls + eq): return 100 + UInt32(index - controls)
         case ..<(controls + 2 * eq): return 200 + UInt32(index - controls - eq)
+        case ..<(controls + 3 * eq): return 220 + UInt32(index - controls - 2 * eq)
+        case ..<(controls + 3 * eq + responseBandCount): return 240 + UInt32(index - controls - 3 * eq)
         default: return 300
         }
     }

@@ -25,7 +25,8 @@ def test_parameters_by_name(bundle):
     names = set(p.parameters.keys())
     for name in ["word", "second_word", "intensity", "mode", "bypass", "output_gain_db", "loudness_match",
                  "correction_limit_db", "analysis_interval_ms", "smoothing_time_ms", "low_shelf_gain_db",
-                 "high_shelf_frequency_hz", "applied_low_shelf_gain_db", "applied_loudness_gain_db"]:
+                 "high_shelf_frequency_hz", "target_low_shelf_gain_db", "correction_peak_1_q",
+                 "applied_response_1_khz_db", "applied_loudness_gain_db"]:
         assert name in names, name
     assert p.word == "warm" and p.second_word == "bright"
     assert p.mode == "adaptive" and not p.bypass and p.loudness_match
@@ -147,7 +148,7 @@ def test_state_round_trips_every_control(bundle):
     p.mode, p.analysis_interval_ms, p.smoothing_time_ms, p.output_gain_db = "static", 100.0, 250.0, -3.0
     p.bypass, p.correction_limit_db, p.loudness_match = True, 6.0, False
     p.low_shelf_gain_db, p.peak_2_q, p.high_shelf_frequency_hz = 4.5, 2.0, 9000.0
-    names = [n for n in p.parameters if not n.startswith("applied_")]
+    names = [n for n in p.parameters if not n.startswith(("applied_", "target_", "correction_"))]
     before = {n: getattr(p, n) for n in names}
     q = load(bundle)
     q.raw_state = p.raw_state

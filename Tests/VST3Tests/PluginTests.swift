@@ -65,7 +65,7 @@ import Testing
         let plugin = TestPlugin(activate: false)
         let v = try Self.vocabulary()
         let count = Int(plugin.e.get_parameter_count(plugin.controller))
-        #expect(count == ControlParameter.allCases.count + 2 * EQSettings.parameterCount + 1)
+        #expect(count == ControlParameter.allCases.count + 3 * EQSettings.parameterCount + VST3Parameter.responseBandCount + 1)
         for i in 0..<count {
             let info = try #require(plugin.parameterInfo(i))
             let p = try #require(VST3Parameter(id: info.id))
@@ -290,6 +290,16 @@ import Testing
         let reference = Buffers(input)
         host.process(reference.offset(0), frameCount: reference.frames, controls: c)
         #expect(inPlace.arrays == reference.arrays)
+        // The read-outs say what was applied: the static EQ as the target, no correction, and
+        // its response at each octave band.
+        let warm = v.settings[c.term]
+        #expect(abs(plugin.normalizedValue(id: Self.appliedG1) - VST3Parameter.target(.lowShelfGain).normalized(Double(warm.g1), wordCount: 0)) < 1e-6)
+        #expect(abs(plugin.normalizedValue(id: 220) - VST3Parameter.correction(.lowShelfGain).normalized(0, wordCount: 0)) < 1e-6)
+        for band in 0..<VST3Parameter.responseBandCount {
+            let f = VST3Parameter.responseFrequencyHz(band)
+            let shown = -36 + 72 * plugin.normalizedValue(id: 240 + UInt32(band))
+            #expect(abs(shown - warm.magnitudeDecibels(atFrequency: f, sampleRateHz: Self.rate)) < 1e-3, "\(f) Hz")
+        }
 
         // An input flagged silent is silence, whatever its buffer holds; silent output is flagged.
         let silent = TestPlugin(channels: 1)
