@@ -64,7 +64,7 @@ def main():
     cli = Cli(binary, str(Path(args.model).resolve()) if args.model else None)
     rep = Report()
     out_path = Path(args.out).resolve()
-    tr = cli.run(["terms", "--json"], model=True, timeout=120)
+    tr = cli.run(["terms", "--json", "--all"], model=True, timeout=120)
     vocab = {}
     if tr.returncode == 0:
         vocab = {t["word"]: t for t in json.loads(tr.stdout)["terms"]}

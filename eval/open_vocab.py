@@ -5,10 +5,17 @@
 
 1. Held-out words (data/audealize_heldout_words.json, never used in training): each word's
    term curve on pink noise at intensity 1 (output TBC minus input TBC, after 3 s) against
-   its crowd curve, Pearson r over 40 Hz-12.5 kHz (EVALUATION.md's term curve), beside
+   its crowd curve, Pearson r over 40 Hz-12.5 kHz (EVALUATION.md's term curve), in static
+   mode (the word's own EQ) and in the default adaptive mode, beside
    * the mean-curve baseline: r of the average crowd curve of the training words,
    * the nearest-spelling baseline: the same measurement with the learnt word nearest in
-     spelling (what a spelling-only lookup would give).
+     spelling (what a spelling-only lookup would give);
+   and the share of the words with a clear bass/treble tilt whose EQ leans the same way.
+1b. Cross-validation over the learnt Audealize words (eval/vocab_cv.json, written by
+   `python -m training.open_vocab --cv`): each word's out-of-fold predicted curve against its
+   crowd curve, in static mode and as the default mode applies it on the same pink noise (the
+   prediction minus the engine's correction of the noise, measured above: the same for every
+   word), beside the mean crowd curve of the other training words.
 2. Reference matching: music clips coloured with known EQs (SAFE-DB word settings); a
    clip coloured one way is processed with `--reference` = the same or another clip coloured
    another way (intensity 1). Figure: TBC RMS distance (dB, 100 Hz-10 kHz, level removed) of
@@ -33,6 +40,7 @@ sys.path.insert(0, str(ROOT / "python"))
 from aeq import audio, tonal  # noqa: E402
 from aeq.crowd import edit_distance  # noqa: E402
 HELDOUT = ROOT / "data" / "audealize_heldout_words.json"
+CV = ROOT / "eval" / "vocab_cv.json"
 AUDEALIZE = ROOT / "data" / "audealize_eq_words.json"
 MID = (tonal.BAND_CENTRES >= 40) & (tonal.BAND_CENTRES <= 12500)
 SKIP_S = 3.0
@@ -53,8 +61,8 @@ def run(binary, *args):
     return r.returncode, r.stdout, r.stderr
 
 
-def term_curve(binary, pink_path, fs, t0, word, out):
-    code, _, err = run(binary, "process", pink_path, out, "--force", "--term", word, "--intensity", "1")
+def term_curve(binary, pink_path, fs, t0, word, out, mode="adaptive"):
+    code, _, err = run(binary, "process", pink_path, out, "--force", "--term", word, "--intensity", "1", "--mode", mode)
     if code != 0:
         return None, err.strip()
     _, y = audio.read_audio(out)
@@ -62,9 +70,30 @@ def term_curve(binary, pink_path, fs, t0, word, out):
 
 
 def learnt_words(binary):
-    code, out, err = run(binary, "terms", "--json")
+    code, out, err = run(binary, "terms", "--json", "--all")
     assert code == 0, err
     return [t["word"] for t in json.loads(out)["terms"]]
+
+
+def shape(c):
+    c = c[MID] - c[MID].mean()
+    return c / np.linalg.norm(c)
+
+
+def tilt_axis(curves):
+    """The bass/treble tilt: the first principal component of the curves' shapes (over MID),
+    the mean shape, and the median distance of a curve from that mean along it (a word "has a
+    tilt" when its own distance is at least that)."""
+    y = np.array([shape(c) for c in curves])
+    m = y.mean(0)
+    axis = np.linalg.svd(y - m, full_matrices=False)[2][0]
+    return axis, m, float(np.median(np.abs((y - m) @ axis)))
+
+
+def leans_right(curve, crowd, axis, m, clear):
+    """None when the crowd curve has no clear tilt, else whether `curve` leans the same way."""
+    place = (shape(crowd) - m) @ axis
+    return None if abs(place) < clear else bool(np.sign((shape(curve) - m) @ axis) == np.sign(place))
 
 
 def heldout_study(binary, tmp, limit):
@@ -82,23 +111,78 @@ def heldout_study(binary, tmp, limit):
     pink_path = f"{tmp}/pink.wav"
     audio.write_float_wav(pink_path, fs, pink[:, None] if pink.ndim == 1 else pink)
     t0 = tonal.tbc((pink[:, None] if pink.ndim == 1 else pink)[int(SKIP_S * fs):], fs)
-    rows = []
+    axis, m, clear = tilt_axis([crowd(w["settings"]) for w in train])
+    r = lambda a, b: float(np.corrcoef(a[MID], b[MID])[0, 1]) if a is not None else 0.0  # noqa: E731
+    rows, corrections = [], []
     for w in words:
         c = crowd(w["settings"])
         tc, note = term_curve(binary, pink_path, fs, t0, w["word"], f"{tmp}/o.wav")
+        st, _ = term_curve(binary, pink_path, fs, t0, w["word"], f"{tmp}/o.wav", "static")
         spell = min(learnt, key=lambda x: (edit_distance(w["word"], x), x))
         sc, _ = term_curve(binary, pink_path, fs, t0, spell, f"{tmp}/o.wav")
-        rows.append(dict(word=w["word"], agreement=w["agreement"], spelling=spell,
-                         r=float(np.corrcoef(tc[MID], c[MID])[0, 1]) if tc is not None else 0.0,
-                         r_mean=float(np.corrcoef(mean_curve[MID], c[MID])[0, 1]),
-                         r_spelling=float(np.corrcoef(sc[MID], c[MID])[0, 1]), refused=tc is None, note=note))
+        if tc is not None and st is not None:
+            corrections.append(tc - st)
+        rows.append(dict(word=w["word"], agreement=w["agreement"], spelling=spell, r=r(tc, c), r_static=r(st, c),
+                         r_mean=r(mean_curve, c), r_spelling=r(sc, c), refused=tc is None, note=note,
+                         right=leans_right(tc, c, axis, m, clear) if tc is not None else False,
+                         right_static=leans_right(st, c, axis, m, clear) if st is not None else False))
     med = lambda k, rs=rows: float(np.median([r[k] for r in rs]))  # noqa: E731
+    tilted = [r for r in rows if r["right"] is not None]
+    share = lambda k: float(np.mean([r[k] for r in tilted])) if tilted else 0.0  # noqa: E731
     agreed = [r for r in rows if r["agreement"] >= 0.5]
+    correction = np.mean(corrections, axis=0) if corrections else np.zeros(len(MID))
+    spread = float(np.median(np.std([d[MID] - d[MID].mean() for d in corrections], axis=0))) if corrections else 0.0
     print(f"held-out words through the CLI ({len(rows)} words, {sum(r['refused'] for r in rows)} refused): "
-          f"median r {med('r'):.3f} (agreement >= 0.5: {med('r', agreed):.3f} over {len(agreed)}); "
+          f"median r static {med('r_static'):.3f}, default (adaptive) {med('r'):.3f} "
+          f"(agreement >= 0.5: {med('r', agreed):.3f} over {len(agreed)}); "
           f"mean-curve baseline {med('r_mean'):.3f}; nearest-spelling baseline {med('r_spelling'):.3f}")
+    print(f"  bass/treble lean right on {share('right_static'):.0%} (static) / {share('right'):.0%} (default) "
+          f"of the {len(tilted)} words with a clear tilt (target >= 70 %)")
     print(f"  targets: median r >= 0.6 and >= mean-curve baseline + 0.2 = {med('r_mean') + 0.2:.3f}")
-    return dict(words=rows, median_r=med("r"), mean_curve=med("r_mean"), nearest_spelling=med("r_spelling"))
+    print(f"  the default mode's correction of the pink noise (default minus static term curve): "
+          f"{np.ptp(correction[MID]):.1f} dB peak to peak, the same for every word within {spread:.2f} dB (median sd)")
+    return dict(words=rows, median_r=med("r"), median_r_static=med("r_static"), mean_curve=med("r_mean"),
+                nearest_spelling=med("r_spelling"), tilted=len(tilted), right=share("right"),
+                right_static=share("right_static"), correction=correction.tolist(), correction_spread_db=spread)
+
+
+def cv_study(correction):
+    """Cross-validated predictions of the learnt Audealize words (eval/vocab_cv.json) against
+    their crowd curves: static (the predicted curve, which the table's latent decodes to), and
+    default mode (minus the pink-noise correction measured through the CLI); baseline: the
+    mean crowd curve of the other training words."""
+    cv = json.loads(CV.read_text())
+    assert np.allclose(cv["bands_hz"], tonal.BAND_CENTRES, rtol=1e-3), "vocab_cv.json bands differ"
+    held = {w["word"] for w in json.loads(HELDOUT.read_text())["words"]}
+    aud = json.loads(AUDEALIZE.read_text())
+    centres = np.array(aud["band_centres_hz"], float)
+    crowd = {w["word"]: np.interp(np.log(tonal.BAND_CENTRES), np.log(centres), np.asarray(w["settings"], float))
+             for w in aud["words"] if w["word"] not in held}
+    assert not set(cv["predictions"]) & held, "held-out words in vocab_cv.json"
+    shapes = {w: shape(c) for w, c in crowd.items()}
+    total = np.sum(list(crowd.values()), axis=0)
+    axis, m, clear = tilt_axis(list(crowd.values()))
+    correction = np.asarray(correction, float)
+    rs, ra, rm, right, right_a = [], [], [], [], []
+    for word, curves in cv["predictions"].items():
+        c = crowd[word]
+        others = shape((total - c) / (len(crowd) - 1))
+        for p in map(np.asarray, curves):
+            rs.append(float(shape(p) @ shapes[word]))
+            ra.append(float(shape(p + correction) @ shapes[word]))
+            rm.append(float(others @ shapes[word]))
+            lean = leans_right(p, c, axis, m, clear)
+            if lean is not None:
+                right.append(lean)
+                right_a.append(leans_right(p + correction, c, axis, m, clear))
+    out = dict(words=len(cv["predictions"]), repeats=cv["repeats"], folds=cv["folds"], median_r=float(np.median(rs)),
+               median_r_default=float(np.median(ra)), mean_curve=float(np.median(rm)),
+               right=float(np.mean(right)), right_default=float(np.mean(right_a)))
+    print(f"cross-validation over {out['words']} learnt Audealize words ({out['repeats']} x {out['folds']}-fold): "
+          f"median r static {out['median_r']:.3f}, default (adaptive) {out['median_r_default']:.3f}; "
+          f"mean-curve baseline {out['mean_curve']:.3f} (target >= {out['mean_curve'] + 0.2:.3f}); "
+          f"lean right {out['right']:.0%} / {out['right_default']:.0%} of words with a clear tilt")
+    return out
 
 
 def tbc_distance(a, b):
@@ -171,6 +255,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         if a.only != "reference":
             out["heldout"] = heldout_study(a.bin, tmp, a.words)
+            out["cv"] = cv_study(out["heldout"]["correction"])
         if a.only != "words":
             out["reference"] = reference_study(a.bin, tmp, a.clips, a.pairs_clips)
     if a.json:

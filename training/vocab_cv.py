@@ -221,3 +221,113 @@ def tilt(aud, held, centres):
     rs = [np.corrcoef(m + np.sign((c - m) @ vt[0]) * sd * vt[0], c)[0, 1] for c in yh]
     print(f"  first principal component of the training crowd curves (a tilt): {s[0] ** 2 / (s ** 2).sum():.0%} of "
           f"their variance; knowing each held-out word's tilt sign alone: median r {np.median(rs):.3f}")
+
+
+def out_of_fold(lw, E, study=None):
+    """The setting in use, cross-validated as `Study.run` does: for every repeat and word, the
+    predicted curve on dsp.BANDS, the cosine of the word's embedding to its nearest training
+    word, and the fold's mean predicted curve. Rows: (repeat, index into study.aud, curve,
+    closeness, mean curve, predicted place before scaling, learnt place)."""
+    study = study or Study(lw)
+    n, pos = len(study.w), {i: j for j, i in enumerate(study.aud)}
+    rows = []
+    for rep in range(REPEATS):
+        fold = np.random.default_rng(rep).integers(0, FOLDS, len(study.aud))
+        for k in range(FOLDS):
+            te = study.aud[fold == k]
+            tr = np.setdiff1d(np.arange(n), te)
+            m = ov.Mapping(E[tr], lw["curves"][tr], study.w[tr])
+            mean = on_bands(m.mean[None])[0]
+            close = (E[te] @ E[tr].T).max(1)
+            places = zip(m.scores(E[te])[:, 0] / m.shrink, ((lw["curves"][te] - m.mean) @ m.basis.T)[:, 0])
+            for i, c, s, (p, t) in zip(te, on_bands(m.curves(E[te])), close, places):
+                rows.append((rep, pos[i], c, float(s), mean, float(p), float(t)))
+    return study, rows
+
+
+def trust_by_closeness(lw, El, descriptor_words, bins=3):
+    """How far to trust an inferred word, as numbers measured by cross-validation on the
+    Audealize training words: the share (hits + 1) / (n + 2) whose bass/treble lean came out right, in `bins` equal
+    bins of closeness to the nearest learnt word (returns the inner edges and the shares), and
+    for the engineers' descriptors the share of the learnt words they name whose descriptor
+    curve leans the same way as their crowd curve."""
+    from . import descriptors
+    study, rows = out_of_fold(lw, El.astype(np.float64))
+    close = np.array([r[3] for r in rows])
+    right = np.array([np.sign((shape(r[2]) - shape(r[4])) @ study.axis) == np.sign(study.tilt[r[1]]) for r in rows])
+    edges = np.quantile(close, np.arange(1, bins) / bins)
+    which = np.searchsorted(edges, close)
+    # (hits + 1) / (n + 2): a share measured on few words does not claim certainty.
+    rates = np.array([(right[which == b].sum() + 1) / ((which == b).sum() + 2) for b in range(bins)])
+    curves = descriptors.curves(1.0)
+    names, m = lw["names"], study.crowd.mean(0)
+    hits = [np.sign((shape(on_bands(curves[names[i]][None])[0]) - m) @ study.axis) == np.sign(study.tilt[j])
+            for j, i in enumerate(study.aud) if names[i] in curves]
+    print(f"engineers' descriptors: {sum(hits)} of {len(hits)} learnt Audealize words they name lean as their crowd curve")
+    return edges, rates, (sum(hits) + 1) / (len(hits) + 2)
+
+
+def write_out_of_fold(lw, path):
+    """The cross-validated predictions (level-free, dB on the crowd bands) for
+    eval/open_vocab.py (which reads the crowd curves from data/audealize_eq_words.json), which measures them as the CLI would apply them in
+    static and default mode."""
+    import json
+    E = ov.embed(lw["names"]).astype(np.float64)
+    study, rows = out_of_fold(lw, E)
+    names = lw["names"]
+    words = [names[i] for i in study.aud]
+    out = dict(about="python -m training.open_vocab --cv: out-of-fold predicted curves of the Audealize training "
+                     f"words ({REPEATS} x {FOLDS}-fold; one curve per repeat), dB on bands_hz, level-free",
+               bands_hz=[round(float(b), 2) for b in dsp.BANDS], repeats=REPEATS, folds=FOLDS,
+               predictions={w: [None] * REPEATS for w in words})
+    for r, j, c, *_ in rows:
+        out["predictions"][words[j]][r] = [round(float(v), 1) for v in c - c.mean()]
+    spread = np.std([r[6] for r in rows]) / np.std([r[5] for r in rows])
+    print(f"the learnt words' places along the component spread {spread:.2f} times as far as their "
+          f"cross-validated predicted places (the mapping's scale is {ov.SHRINK:g})")
+    path.write_text(json.dumps(out, separators=(",", ":")))
+    print(f"wrote {path}: {len(rows)} out-of-fold predictions of {len(words)} words")
+
+
+def wordnet_study(lw, weights=(0.0, 0.5, 1.0)):
+    """Propagating learnt words through WordNet (training/lexicon.py) instead of, or beside, the
+    embedding mapping: a word's curve is the mean curve plus the signed, support-weighted mean
+    departure of the learnt words one link away (antonyms mirrored), blended with the
+    mapping's prediction at `weight` (words with no learnt relative keep the mapping's). Same
+    cross-validation as `Study.run` (median r, mean r, lean right on words with a clear tilt)."""
+    from . import lexicon
+    graph = lexicon.links()
+    study = Study(lw)
+    names, w, curves = lw["names"], study.w, lw["curves"]
+    row = {n: i for i, n in enumerate(names)}
+    E = ov.embed(names).astype(np.float64)
+    pos = {i: j for j, i in enumerate(study.aud)}
+
+    def propagated(word, train, mean):
+        num, den = np.zeros_like(mean), 0.0
+        for other, sign in lexicon.relatives(word, graph, 0).items():
+            i = row.get(other)
+            if i is not None and i in train:
+                num, den = num + sign * w[i] * (curves[i] - mean), den + w[i]
+        return mean + num / den if den else None
+
+    for weight in weights:
+        rs, right, found = [], [], []
+        for rep in range(REPEATS):
+            fold = np.random.default_rng(rep).integers(0, FOLDS, len(study.aud))
+            for k in range(FOLDS):
+                te = study.aud[fold == k]
+                tr = np.setdiff1d(np.arange(len(w)), te)
+                m = ov.Mapping(E[tr], curves[tr], w[tr])
+                train, out = set(tr.tolist()), []
+                for i, c in zip(te, m.curves(E[te])):
+                    p = propagated(names[i], train, m.mean)
+                    found.append(p is not None)
+                    out.append(c if p is None else weight * p + (1 - weight) * c)
+                p = np.array([shape(c) for c in on_bands(np.array(out))])
+                mean = shape(on_bands(m.mean[None])[0])
+                j = np.array([pos[i] for i in te])
+                rs += list((p * study.crowd[j]).sum(1))
+                right += list(np.sign((p - mean) @ study.axis) == np.sign(study.tilt[j]))
+        print(f"WordNet weight {weight:g}: CV median r {np.median(rs):.3f}, mean r {np.mean(rs):.3f}, "
+              f"lean right {np.mean(right):.0%} ({np.mean(found):.0%} of words have a learnt relative)", flush=True)

@@ -8,9 +8,11 @@ public struct WordAnswer: Sendable {
     public enum Source: Sendable, Equatable {
         /// In the term table: SAFE-DB rows and Audealize contributors/agreement behind it.
         case learnt(safeRows: Int, contributors: Int, agreement: Float)
-        /// Placed from its text embedding; `closeness` is the cosine similarity of that
-        /// embedding to the nearest learnt word's.
-        case inferred(closeness: Float)
+        /// Placed from its text embedding (or an engineers' glossary); `closeness` is the
+        /// cosine similarity of that embedding to the nearest learnt word's, `trust` the
+        /// cross-validated share of words like it whose bass/treble lean came out right (nil
+        /// when the table does not carry it).
+        case inferred(closeness: Float, trust: Float?)
     }
 
     /// The phrase as given.
@@ -54,8 +56,10 @@ public struct WordAnswer: Sendable {
             if rows > 0 { who.append("\(rows) SAFE-DB settings") }
             if contributors > 0 { who.append("\(contributors) Audealize contributors (agreement \(rounded(agreement)))") }
             s += ": learnt from people (" + who.joined(separator: ", ") + ")"
-        case let .inferred(closeness):
-            s += ": inferred from its meaning, not learnt from people (similarity \(rounded(closeness)) to the nearest learnt word)"
+        case let .inferred(closeness, trust):
+            s += ": inferred from its meaning, not learnt from people ("
+            if let trust { s += "trust \(rounded(trust)), " }
+            s += "similarity \(rounded(closeness)) to the nearest learnt word)"
         }
         let others = nearestLearnt.filter { $0 != word }
         if !others.isEmpty { s += "; nearest learnt words: " + others.joined(separator: ", ") }
@@ -121,7 +125,7 @@ public func lookUpWord(_ phrase: String, terms: TermTable, vocabulary: OpenVocab
                           row: vocabulary?.row(of: word))
     }
     if let vocabulary, let word = forms.first(where: { vocabulary.row(of: $0) != nil }), let r = vocabulary.row(of: word) {
-        return try answer(word, latent: vocabulary.latent(at: r), source: .inferred(closeness: vocabulary.closeness(r)), row: r)
+        return try answer(word, latent: vocabulary.latent(at: r), source: .inferred(closeness: vocabulary.closeness(r), trust: vocabulary.trust(r)), row: r)
     }
     throw WordLookupError(phrase: trimmed, suggestions: suggestions(parsed.word, terms, vocabulary), notAPhrase: false)
 }

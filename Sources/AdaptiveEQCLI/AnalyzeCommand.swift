@@ -135,10 +135,13 @@ struct AnalyzeCommand: ParsableCommand {
         guard latents > 0 else { throw CLIError("'\(input)' is too short to analyse (needs about 0.1 s)") }
         let zMean = zSum.map { Float($0 / Double(latents)) }
 
-        // Nearest learnt words to a colouration.
+        // Nearest learnt words to a colouration, among those that describe timbre with enough
+        // support (docs/VOCABULARY.md).
+        let open = vocabulary.flatMap { $0 }
         func nearestWords(_ z: [Float]) -> ArraySlice<(String, Float)> {
             var distances: [(String, Float)] = []
             for t in 0..<base.terms.count {
+                if let open, let r = open.row(of: base.terms.names[t]), !open.isDescriptive(r) { continue }
                 let zt = model.terms.latent(at: t)
                 var d: Float = 0
                 for i in 0..<model.latentCount { d += (z[i] - zt[i]) * (z[i] - zt[i]) }

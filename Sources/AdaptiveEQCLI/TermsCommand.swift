@@ -32,6 +32,9 @@ struct TermsCommand: ParsableCommand {
     @Flag(name: .customLong("static"), help: "List the static (SAFE-DB) table instead of the vocabulary.")
     var staticTable = false
 
+    @Flag(help: "List every learnt word, also those that describe no timbre or have too little support.")
+    var all = false
+
     @Option(help: "Model file to use instead of the bundled one.")
     var model: String?
 
@@ -42,9 +45,15 @@ struct TermsCommand: ParsableCommand {
         let vocabulary = Vocabulary(staticTerms: try loadStaticTerms(), model: model)
         let decoder = EQDecoder(weights: model.decoder)
         var decoded = [Float](repeating: 0, count: EQSettings.parameterCount)
-        let source = "vocabulary (safe = SAFE-DB rows, audealize = Audealize contributors; EQ = what static mode applies)"
+        let open = try loadOpenVocabulary(for: model)
+        func descriptive(_ i: Int) -> Bool { open.map { $0.isDescriptive(i) } ?? true }
+        let listed = vocabulary.words.indices.filter { all || descriptive($0) }
+        var source = "vocabulary (safe = SAFE-DB rows, audealize = Audealize contributors; EQ = what static mode applies)"
+        if listed.count < vocabulary.words.count {
+            source += "; \(vocabulary.words.count - listed.count) more learnt words describe no timbre or have too little support (--all lists them)"
+        }
         if json {
-            let items: [[String: Any]] = vocabulary.words.indices.map { i in
+            let items: [[String: Any]] = listed.map { i in
                 let m = vocabulary.meaning(at: i)
                 decoder.decode(model.terms.latent(at: i), into: &decoded)
                 let s = model.terms.supportCounts(at: i)
@@ -56,18 +65,19 @@ struct TermsCommand: ParsableCommand {
                     "parameters": decoded, "eq": symbols(EQSettings(values: decoded)!),
                 ]
                 if s.audealizeContributors > 0 { item["audealize_agreement"] = s.audealizeAgreement }
+                if open != nil { item["descriptive"] = descriptive(i) }
                 return item
             }
             try printJSON(["source": source, "terms": items])
             return
         }
         printTable(header: ["word", "safe", "audealize", "learnt", "eq from"],
-                   rows: vocabulary.words.indices.map { i in
+                   rows: listed.map { i in
                        let m = vocabulary.meaning(at: i)
                        return ([m.word, String(m.safeRows), String(m.audealizeContributors), m.provenance.label,
                                 m.settingsFromSAFEDB ? "safe" : "decoded"], m.settings)
                    })
-        print("\(vocabulary.words.count) words: \(source)")
+        print("\(listed.count) words: \(source)")
     }
 
     private func printStaticTable() throws {
@@ -110,7 +120,9 @@ struct TermsCommand: ParsableCommand {
                 item["safe_rows"] = rows
                 item["audealize_contributors"] = contributors
                 item["audealize_agreement"] = agreement
-            case let .inferred(closeness): item["similarity_to_nearest_learnt"] = closeness
+            case let .inferred(closeness, trust):
+                item["similarity_to_nearest_learnt"] = closeness
+                if let trust { item["trust"] = trust }
             }
             items.append(item)
         }

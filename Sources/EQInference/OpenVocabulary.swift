@@ -21,6 +21,12 @@ public struct OpenVocabulary: Sendable {
     /// `[learntCount, 3]`: SAFE-DB rows, Audealize contributors, Audealize agreement.
     private let support: [Float]
     private let rows: [String: Int]
+    /// Per row, how far to trust an inferred word: the cross-validated share of words like it
+    /// whose bass/treble lean came out right (docs/VOCABULARY.md); nil in tables without it.
+    private let trustValues: [Float]?
+    /// Per learnt row, whether it describes timbre and has enough support to be offered as a
+    /// word a sound is close to (docs/VOCABULARY.md); every learnt row in tables without it.
+    private let descriptiveRows: [Bool]
     /// The latent of a flat EQ: "less X" mirrors X's latent about it.
     public let flatLatent: [Float]
 
@@ -64,6 +70,15 @@ public struct OpenVocabulary: Sendable {
             indices[i] = Int32(v)
         }
         nearest = indices
+        trustValues = file.entry(named: "vocab.trust") == nil ? nil : try file.halfFloats("vocab.trust", shape: [words.count])
+        var descriptive = [Bool](repeating: file.metadata["descriptive"] == nil, count: learntCount)
+        for w in (file.metadata["descriptive"] ?? "").split(separator: "\n") {
+            guard let r = rows[String(w)], r < learntCount else {
+                throw .invalidMetadata(key: "descriptive", value: String(w), expected: "learnt words, one per line")
+            }
+            descriptive[r] = true
+        }
+        descriptiveRows = descriptive
     }
 
     /// Row of `word` (exact, already normalised), or nil.
@@ -83,6 +98,12 @@ public struct OpenVocabulary: Sendable {
 
     /// Cosine similarity of `row`'s embedding to its nearest learnt word (1 for learnt words).
     public func closeness(_ row: Int) -> Float { similarity[row] }
+
+    /// How far to trust inferred `row` (0 … 1), or nil when the table does not say.
+    public func trust(_ row: Int) -> Float? { trustValues.map { $0[row] } }
+
+    /// Whether learnt `row` describes timbre with enough support ("sounds closest to" lists only these).
+    public func isDescriptive(_ row: Int) -> Bool { row < learntCount && descriptiveRows[row] }
 
     /// `(safeRows, audealizeContributors, audealizeAgreement)` of a learnt row.
     public func supportCounts(_ row: Int) -> (safeRows: Int, audealizeContributors: Int, audealizeAgreement: Float) {

@@ -75,7 +75,9 @@ public final class StudioState: @unchecked Sendable {
         self.staticTerms = staticTerms
         self.openVocabulary = vocabulary.model == nil ? nil : openVocabulary
         blindTest = BlindTestLog(folder: configuration.resultsFolder)
-        words = WordRows(vocabulary: vocabulary, staticTerms: staticTerms, map: map)
+        let open = vocabulary.model == nil ? nil : openVocabulary
+        words = WordRows(vocabulary: vocabulary, staticTerms: staticTerms, map: map,
+                         descriptive: { i in open?.isDescriptive(i) ?? true })
         measuredLatencySamples = Self.measureLatency(vocabulary.settings)
         var template = Array((NSTemporaryDirectory() + "/adaptive-eq-studio-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else { throw .server("cannot create a temporary folder") }

@@ -16,7 +16,9 @@ struct WordRows {
     let learnt: TermTable?
     var added: Int { rows.count - (learnt?.count ?? vocabulary.words.count) }
 
-    init(vocabulary: HostVocabulary, staticTerms: StaticTermTable?, map: LatentMap?) {
+    /// `descriptive`: whether learnt word `i` describes timbre with enough support (the map and
+    /// the list show only those, besides the words added while serving).
+    init(vocabulary: HostVocabulary, staticTerms: StaticTermTable?, map: LatentMap?, descriptive: (Int) -> Bool = { _ in true }) {
         self.vocabulary = vocabulary
         learnt = vocabulary.model?.terms
         rows = vocabulary.words.indices.map { i in
@@ -31,6 +33,7 @@ struct WordRows {
             }
             row["word"] = vocabulary.words[i]
             row["source"] = "learnt"
+            row["descriptive"] = descriptive(i)
             if let p = map?.wordPositions[i] { row["x"] = Double(p.x); row["y"] = Double(p.y) }
             return row
         }

@@ -38,4 +38,42 @@ import Testing
         let badProcess = try runCLI(["process", "/nonexistent.wav", "/tmp/o.wav", "--term", "zzqxv"])
         #expect(badProcess.status != 0)
     }
+
+    func listed(_ args: [String]) throws -> [String: [String: Any]] {
+        let r = try runCLI(["terms", "--json"] + args)
+        try #require(r.status == 0, "\(r.stderr)")
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])["terms"]
+            as? [[String: Any]]
+        return Dictionary(uniqueKeysWithValues: (list ?? []).map { ($0["word"] as! String, $0) })
+    }
+
+    /// `terms`, the nearest learnt words of an answer and `analyze`'s "sounds closest to" offer
+    /// only learnt words that describe timbre with enough support; `--all` lists every one.
+    @Test func onlyDescriptiveWordsAreOffered() throws {
+        let offered = try listed([]), all = try listed(["--all"])
+        #expect(offered.count >= 20 && offered.count < all.count)
+        #expect(offered.values.allSatisfy { $0["descriptive"] as? Bool == true })
+        for word in ["warm", "bright", "tinny", "harsh"] { #expect(offered[word] != nil, "\(word)") }
+        for word in ["corn", "even", "kind", "emotional"] {
+            #expect(offered[word] == nil && all[word]?["descriptive"] as? Bool == false, "\(word)")
+        }
+        let r = try runCLI(["terms", "hollow", "muffled", "--json"])
+        let answers = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])["answers"]
+            as? [[String: Any]]
+        for answer in answers ?? [] {
+            let trust = try #require(answer["trust"] as? Double, "\(answer)")
+            #expect((0...1).contains(trust) && (answer["description"] as? String ?? "").contains("trust "))
+            let near = try #require(answer["nearest_learnt"] as? [String])
+            #expect(near.count == 3 && near.allSatisfy { offered[$0] != nil }, "\(near)")
+        }
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try pink("\(dir)/in.wav")
+        let a = try runCLI(["analyze", "\(dir)/in.wav", "--term", "warm", "--top", "10"])
+        let line = try #require(a.stdout.split(separator: "\n").first { $0.hasPrefix("sounds closest to: ") }, "\(a.stdout)")
+        let words = line.dropFirst("sounds closest to: ".count).split(separator: ",").map {
+            String($0.trimmingCharacters(in: .whitespaces).split(separator: " ")[0])
+        }
+        #expect(words.count == 10 && words.allSatisfy { offered[$0] != nil }, "\(words)")
+    }
 }

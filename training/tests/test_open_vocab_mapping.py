@@ -29,7 +29,7 @@ def made_up(n=40, dim=16, points=30, seed=0):
 
 def test_knn_with_a_sharp_temperature_gives_the_most_similar_learnt_words_place():
     E, curves, w, _ = made_up()
-    m = ov.Mapping(E, curves, w, "knn", 1e-4)
+    m = ov.Mapping(E, curves, w, "knn", 1e-4, shrink=1.0)
     y = (curves - m.mean) @ m.basis.T
     assert np.allclose(m.scores(E), y, atol=1e-6)
     q = E[3] + 0.05 * E[7]
@@ -41,8 +41,8 @@ def test_knn_weights_learnt_words_by_their_support():
     E = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
     curves = np.array([[1.0, -1.0], [-1.0, 1.0], [0.0, 0.0]])
     q = np.array([[np.sqrt(0.5), np.sqrt(0.5)]])  # as similar to the first as to the second
-    even = ov.Mapping(E, curves, np.array([1.0, 1.0, 1e-9]), "knn", 0.01)
-    leaning = ov.Mapping(E, curves, np.array([3.0, 1.0, 1e-9]), "knn", 0.01)
+    even = ov.Mapping(E, curves, np.array([1.0, 1.0, 1e-9]), "knn", 0.01, shrink=1.0)
+    leaning = ov.Mapping(E, curves, np.array([3.0, 1.0, 1e-9]), "knn", 0.01, shrink=1.0)
     y_even = (curves - even.mean) @ even.basis.T
     y_lean = (curves - leaning.mean) @ leaning.basis.T
     assert np.allclose(even.scores(q)[0], (y_even[0] + y_even[1]) / 2, atol=1e-6)
@@ -51,7 +51,7 @@ def test_knn_weights_learnt_words_by_their_support():
 
 def test_ridge_recovers_a_linear_place_and_scale_multiplies_it():
     E, curves, w, place = made_up(n=200)
-    m = ov.Mapping(E, curves, w, "ridge", 1e-9)
+    m = ov.Mapping(E, curves, w, "ridge", 1e-9, shrink=1.0)
     y = (curves - m.mean) @ m.basis.T
     assert np.corrcoef(m.scores(E)[:, 0], y[:, 0])[0, 1] > 0.999
     half = ov.Mapping(E, curves, w, "ridge", 1e-9, shrink=0.5)
@@ -61,7 +61,7 @@ def test_ridge_recovers_a_linear_place_and_scale_multiplies_it():
 
 def test_semantic_axis_puts_words_on_the_side_of_their_learnt_neighbours():
     E, curves, w, _ = made_up(n=200)
-    m = ov.Mapping(E, curves, w, "axis", 0)
+    m = ov.Mapping(E, curves, w, "axis", 0, shrink=1.0)
     y = ((curves - m.mean) @ m.basis.T)[:, 0]
     s = m.scores(E)[:, 0]
     clear = np.abs(y) > np.median(np.abs(y))
@@ -71,7 +71,7 @@ def test_semantic_axis_puts_words_on_the_side_of_their_learnt_neighbours():
 def test_unknown_mapping_is_refused():
     E, curves, w, _ = made_up()
     with pytest.raises(ValueError):
-        ov.Mapping(E, curves, w, "lookup", 0)
+        ov.Mapping(E, curves, w, "lookup", 0, shrink=1.0)
 
 
 def test_shipped_table_was_built_with_the_setting_in_the_code():

@@ -63,14 +63,15 @@ const Plots = (() => {
     line(ctx, w, h, xs, output, -100, -10, C.applied, 1.5);
   }
 
-  /// Words as dots, the audio's position and where the current word moves it.
+  /// Words as dots (the learnt words that describe timbre with enough support, and the words
+  /// added), the audio's position and where the current word moves it.
   function map(canvas, words, selected, audio, target) {
     const ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height, pad = 12;
     const X = (x) => pad + ((x + 1) / 2) * (w - 2 * pad), Y = (y) => h - pad - ((y + 1) / 2) * (h - 2 * pad);
     ctx.clearRect(0, 0, w, h);
     ctx.font = "10px system-ui, sans-serif";
     ctx.fillStyle = "#3d4652";
-    for (const word of words) if (word.x !== undefined) ctx.fillRect(X(word.x) - 1, Y(word.y) - 1, 2, 2);
+    for (const word of words) if (word.x !== undefined && word.descriptive !== false) ctx.fillRect(X(word.x) - 1, Y(word.y) - 1, 2, 2);
     for (const i of selected) {
       const word = words[i];
       if (!word || word.x === undefined) continue;

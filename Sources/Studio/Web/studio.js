@@ -104,6 +104,8 @@ function fillWordList() {
   list.innerHTML = "";
   studio.words.forEach((w, i) => {
     if (filter && !w.word.includes(filter)) return;
+    // Learnt words that describe no timbre (or too few people stand behind) show only when searched for.
+    if (!filter && w.descriptive === false && i !== studio.values.term) return;
     const support = w.source === "learnt" || !w.source ? w.safeRows + " · " + (w.audealizeContributors || 0) : w.source;
     const o = new Option(w.word + "   (" + support + ")", String(i));
     o.selected = i === studio.values.term;
