@@ -24,6 +24,7 @@ public struct WordIntensity: ~Copyable {
     private var cachedTarget = AdaptiveTarget(term: -1, intensity: -1)
     private var cachedScale: Float = 0
 
+    /// Scratch for a model with `latentCount` latent dimensions. Allocates.
     public init(latentCount: Int) {
         self.latentCount = latentCount
         zScaled = .allocate(capacity: latentCount)
