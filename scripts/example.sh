@@ -5,10 +5,11 @@
 # input, and an unknown word must fail with one line and a non-zero status.
 set -euo pipefail
 cd "$(dirname "$0")/../Examples/RenderWord"
-swift build 2>&1 | grep -E "error|warning: .*render-word|Compiling render-word|Build complete" >&2 || true
-bin="$(swift build --show-bin-path)/render-word"
-[ -x "$bin" ] || { echo "example: render-word did not build" >&2; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+if ! swift build > "$tmp/build.log" 2>&1; then
+    tail -40 "$tmp/build.log" >&2; echo "example: render-word did not build" >&2; exit 1
+fi
+bin="$(swift build --show-bin-path)/render-word"
 sox -n -r 44100 -c 2 -b 32 -e float "$tmp/in.wav" synth 2 pinknoise vol 0.3
 "$bin" "$tmp/in.wav" "$tmp/blocks.wav" warm 0.7
 "$bin" "$tmp/in.wav" "$tmp/whole.wav" warm 0.7 --whole

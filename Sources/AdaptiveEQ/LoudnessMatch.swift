@@ -9,7 +9,7 @@ import Darwin
 
 /// The K-weighting of ITU-R BS.1770: a +4 dB high shelf (head effects) followed by a
 /// high-pass near 38 Hz (the RLB curve), as RBJ biquads at the stream's rate.
-public enum KWeighting {
+package enum KWeighting {
     /// The head-effect shelf: about +4 dB above 1.7 kHz (BS.1770's stage-1 filter as an RBJ shelf).
     public static let shelf = BandParameters(kind: .highShelf, frequencyHz: 1681.974450955533,
                                              gainDecibels: 3.999843853973347, q: 0.7071752369554196)
@@ -44,7 +44,7 @@ public enum KWeighting {
 /// band's power density is assumed to continue flat.
 ///
 /// Allocates in `init`; `listen`, `reset` and `gainDecibels` are real-time safe.
-public struct LoudnessMatch: ~Copyable {
+package struct LoudnessMatch: ~Copyable {
     /// Largest correction in either direction.
     public static let maximumDecibels: Float = 24
     /// Mel bands the prediction weighs (those of the analysis configuration).
