@@ -6,6 +6,8 @@
 #                     so uncommitted changes in the work tree do not leak into the figures
 #   make eval-quick   a development run (EVAL_QUICK=1: ≤ 20 real clips, fewer colourings and words; minutes)
 #   make eval-test    check the harness's metric implementations and the Python toolkit (fast)
+#   make docs         API documentation of the library products (DocC, static HTML in build/docs;
+#                     fails on any warning or undocumented public symbol: scripts/docs.sh)
 #
 # Variables: EVAL_REAL_CLIPS=folder of real recordings (default build/real/clips, written by
 # python -m training.real_corpus), EVAL_CLIPS=folder of synthetic clips (default build/clips), EVAL_MODEL=model file
@@ -18,7 +20,10 @@ EVAL_CLIPS ?= build/clips
 EVAL_REAL_CLIPS ?= build/real/clips
 export EVAL_CLIPS EVAL_REAL_CLIPS
 
-.PHONY: eval eval-build eval-head eval-quick eval-test
+.PHONY: eval eval-build eval-head eval-quick eval-test docs
+
+docs:
+	scripts/docs.sh
 
 eval: eval-build
 	$(PYTHON) eval/evaluate.py --bin "$$(swift build -c release --scratch-path $(EVAL_SCRATCH) --show-bin-path)/adaptive-eq"

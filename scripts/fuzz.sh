@@ -11,7 +11,8 @@ out=.build-fuzz
 mkdir -p "$out"
 # Engine modules in dependency order, each a static library compiled with coverage
 # instrumentation, then the harness linked against them and libFuzzer.
-flags=(-O -wmo -sanitize=fuzzer,address -parse-as-library -I "$out" -I Sources/CSndfile)
+# -package-name: the modules share `package` declarations, as they do in the SwiftPM build.
+flags=(-O -wmo -sanitize=fuzzer,address -parse-as-library -package-name AdaptiveEQ -I "$out" -I Sources/CSndfile)
 build_module() {  # name, sources…
     local name=$1; shift
     swiftc "${flags[@]}" -module-name "$name" -emit-module -emit-module-path "$out/$name.swiftmodule" \

@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { echo "== $*" >&2; "$@"; }
 step swift test -c release
+# The API documentation (DocC, warnings as errors, every public symbol documented) and the
+# example package built on the public API only.
+step scripts/docs.sh
+step scripts/example.sh
 # The VST3 bundle, then the plugin in Python's VST3 hosts against the CLI.
 AEQ_VST3_BUNDLE="$(scripts/build-vst3.sh --no-install | tail -n 1)"
 AEQ_BIN="$(swift build -c release --show-bin-path)/adaptive-eq"

@@ -3,9 +3,13 @@ import EQInference
 
 /// A bad automation file: the 1-based line it was found on and what is wrong there.
 public struct AutomationError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The 1-based line of the file (0 when the problem is not on one line).
     public let line: Int
+    /// What is wrong there, for the user.
     public let message: String
+    /// An error at `line`.
     public init(line: Int, _ message: String) { self.line = line; self.message = message }
+    /// `line N: message`.
     public var description: String { "line \(line): \(message)" }
 }
 
@@ -22,17 +26,23 @@ public struct AutomationError: Error, Equatable, CustomStringConvertible, Sendab
 public struct Automation: Equatable, Sendable {
     /// One control value as written in the file.
     public struct Setting: Equatable, Sendable {
+        /// The control's symbol in the parameter table (`intensity`, `g1`, …).
         public var key: String
+        /// The value as written (a number in the table's unit, a word, `on`/`off`).
         public var text: String
     }
 
+    /// The controls that change at one time.
     public struct Point: Equatable, Sendable {
+        /// Seconds from the start of the file (≥ 0, non-decreasing along `points`).
         public var timeSeconds: Double
         /// Line of the file the point was written on (for error messages).
         public var line: Int
+        /// The controls set at this time, in the order written.
         public var settings: [Setting]
     }
 
+    /// The points in time order.
     public private(set) var points: [Point]
 
     /// Every key a file may use: the control table, then the manual EQ parameters.

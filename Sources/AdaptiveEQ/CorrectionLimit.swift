@@ -15,7 +15,7 @@ import EQDSP
 /// so at intensity 0 the target equals the limited colouration exactly (the pairs cancel: the
 /// null stays exact), and at intensity 1 the word's EQ is reached as before; what is left of
 /// the audio's colouration beyond the limit is kept, not corrected. Pure functions.
-public enum CorrectionLimit {
+package enum CorrectionLimit {
     /// Where the correction's response is bounded: the audible range (a shelf reaches its
     /// full gain at the ends, so a narrower span would let shelves exceed the limit).
     public static let spanHz: ClosedRange<Double> = 20...20_000

@@ -11,6 +11,7 @@ public struct HostControls: Sendable, Equatable {
     public var blend: Float = 0
     /// 0 = no change (exact null) … 1 = all the way to the word.
     public var intensity: Float = ControlParameter.intensity.defaultValue
+    /// Adaptive (listens and corrects), static (the word's fixed EQ) or manual (`manual`).
     public var mode = EqualiserMode.adaptive
     /// How often the adaptive engine re-analyses the audio, in milliseconds.
     public var analysisIntervalMilliseconds: Float = ControlParameter.analysisInterval.defaultValue
@@ -30,6 +31,7 @@ public struct HostControls: Sendable, Equatable {
     /// each gain within ±`MatchingDetail.maximumGainDecibels`; flat, and then free, otherwise).
     public var matchingDetail = MatchingDetail.flat
 
+    /// Every control at the parameter table's default.
     public init() {}
 
     /// Sets one control from a raw host value (an LV2 port value or a number typed by the

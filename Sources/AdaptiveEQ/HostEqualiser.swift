@@ -36,7 +36,9 @@ public struct HostEqualiser: ~Copyable {
     /// `spec.maximumBlockFrames`.
     public private(set) var spec = ProcessSpec(sampleRateHz: 44_100, maximumBlockFrames: ProcessSpec.hostChunkFrames,
                                                channelCount: 1)
+    /// Channels of the last `prepare` (1 before it).
     public var channelCount: Int { spec.channelCount }
+    /// The rate of the last `prepare` (44.1 kHz before it).
     public var sampleRateHz: Double { spec.sampleRateHz }
 
     private let vocabulary: UnsafeMutablePointer<EQSettings>

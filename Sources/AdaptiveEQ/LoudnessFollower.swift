@@ -8,13 +8,13 @@ import EQDSP
 /// listening and gain stay on fixed stream positions whatever the block sizes.
 ///
 /// Allocates in `init`/`prepare`; `process` and `reset` are real-time safe.
-public struct LoudnessFollower: ~Copyable {
+struct LoudnessFollower: ~Copyable {
     /// The EQ whose loudness change is undone; takes effect at the next update.
-    public var settings = EQSettings.flat
+    var settings = EQSettings.flat
     /// Off: the gain glides back to 0 dB.
-    public var isEnabled = true
+    var isEnabled = true
     /// The gain applied now, in dB.
-    public var gainDecibels: Float { gain.currentDecibels }
+    var gainDecibels: Float { gain.currentDecibels }
 
     private let configuration: MelConfiguration
     private var mel: MelRing
@@ -28,7 +28,7 @@ public struct LoudnessFollower: ~Copyable {
     private var sampleRateHz: Double = 44_100
     private static let monoChunk = 256
 
-    public init(configuration: MelConfiguration = MelConfiguration()) {
+    init(configuration: MelConfiguration = MelConfiguration()) {
         self.configuration = configuration
         mel = MelRing(analyzer: LogMelAnalyzer(configuration: configuration, sampleRateHz: 44_100), capacity: 4)
         match = LoudnessMatch(configuration: configuration, sampleRateHz: 44_100, averageFrames: 176)
@@ -39,7 +39,7 @@ public struct LoudnessFollower: ~Copyable {
 
     /// Sets the stream's rate and channel count, the glide time and how often the gain is
     /// re-predicted (rounded to whole mel hops); clears all state. Allocates.
-    public mutating func prepare(sampleRateHz: Double, channelCount: Int, smoothingMilliseconds: Float,
+    mutating func prepare(sampleRateHz: Double, channelCount: Int, smoothingMilliseconds: Float,
                                  updateMilliseconds: Float) {
         self.sampleRateHz = sampleRateHz
         self.channelCount = channelCount
@@ -55,12 +55,12 @@ public struct LoudnessFollower: ~Copyable {
         reset()
     }
 
-    public mutating func setSmoothing(milliseconds: Float) {
+    mutating func setSmoothing(milliseconds: Float) {
         gain.setSmoothing(milliseconds: milliseconds, sampleRateHz: Float(sampleRateHz))
     }
 
     /// Forgets what was heard; the gain restarts at 0 dB.
-    public mutating func reset() {
+    mutating func reset() {
         mel.reset()
         match.reset()
         framesListened = 0
@@ -71,7 +71,7 @@ public struct LoudnessFollower: ~Copyable {
 
     /// Listens to `frameCount` input frames (channel `c` at `input + c · inputStride`) and
     /// applies the gain to the same frames of `output` (already equalised).
-    public mutating func process(input: UnsafePointer<Float>, inputStride: Int,
+    mutating func process(input: UnsafePointer<Float>, inputStride: Int,
                                  output: UnsafePointer<UnsafeMutablePointer<Float>>, frameCount: Int) {
         var done = 0
         while done < frameCount {

@@ -9,10 +9,13 @@ import Darwin
 
 /// The K-weighting of ITU-R BS.1770: a +4 dB high shelf (head effects) followed by a
 /// high-pass near 38 Hz (the RLB curve), as RBJ biquads at the stream's rate.
-public enum KWeighting {
+package enum KWeighting {
+    /// The head-effect shelf: about +4 dB above 1.7 kHz (BS.1770's stage-1 filter as an RBJ shelf).
     public static let shelf = BandParameters(kind: .highShelf, frequencyHz: 1681.974450955533,
                                              gainDecibels: 3.999843853973347, q: 0.7071752369554196)
+    /// Corner of the RLB high-pass (BS.1770's stage 2), in Hz.
     public static let highPassHz = 38.13547087602444
+    /// Q of the RLB high-pass.
     public static let highPassQ = 0.5003270373238773
 
     /// The high-pass at `sampleRateHz` (RBJ).
@@ -45,9 +48,10 @@ public enum KWeighting {
 /// band's power density is assumed to continue flat.
 ///
 /// Allocates in `init`; `listen`, `reset` and `gainDecibels` are real-time safe.
-public struct LoudnessMatch: ~Copyable {
+package struct LoudnessMatch: ~Copyable {
     /// Largest correction in either direction.
     public static let maximumDecibels: Float = 24
+    /// Mel bands the prediction weighs (those of the analysis configuration).
     public let bandCount: Int
     private let grid: FrequencyGrid
     private let weights: UnsafeMutablePointer<Double>
@@ -56,8 +60,11 @@ public struct LoudnessMatch: ~Copyable {
     private let averageFrames: Int
     private var heard = 0
 
+    /// A predictor for one stream. Allocates.
+    ///
     /// - Parameters:
     ///   - configuration: the log-mel front end whose columns `listen` receives.
+    ///   - sampleRateHz: the stream's rate (the K-weighting is evaluated at it).
     ///   - averageFrames: frames the spectrum is averaged over (one-pole time constant).
     public init(configuration: MelConfiguration, sampleRateHz: Double, averageFrames: Int) {
         let m = configuration.melBandCount

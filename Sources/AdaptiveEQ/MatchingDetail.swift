@@ -39,6 +39,7 @@ public struct MatchingDetail: Sendable, Equatable {
     /// Gain in dB of each filter, in band order (lanes from `bandCount` on stay 0).
     public var gainsDecibels: SIMD32<Float>
 
+    /// Detail with these gains (default: flat).
     public init(gainsDecibels: SIMD32<Float> = .zero) {
         self.gainsDecibels = gainsDecibels
     }
@@ -46,6 +47,7 @@ public struct MatchingDetail: Sendable, Equatable {
     /// No detail: every filter at 0 dB.
     public static let flat = MatchingDetail()
 
+    /// True when every filter is at 0 dB (the stage then costs nothing).
     public var isFlat: Bool { gainsDecibels == .zero }
 
     /// Centre frequency of filter `index`.

@@ -3,8 +3,11 @@ import EQDSP
 
 /// Why saved plugin settings were refused (nothing was changed).
 public struct PluginStateError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// What was wrong, for the user (names the file or the entry).
     public let message: String
+    /// An error saying `message`.
     public init(_ message: String) { self.message = message }
+    /// The message.
     public var description: String { message }
 }
 
@@ -34,12 +37,15 @@ public struct PluginState: Equatable, Sendable {
     /// The second word (blend target).
     public var secondWord: String
 
+    /// The four bytes every encoded state starts with, `AEQS`.
     public static let magic: [UInt8] = [0x41, 0x45, 0x51, 0x53]  // "AEQS"
+    /// The format version written (and the only one read).
     public static let version: UInt16 = 1
     static let maximumTextBytes = 256
     static let maximumArrayCount = 64
     static let detailKey = "detail"
 
+    /// A state holding `controls` and the two words as text.
     public init(controls: HostControls = HostControls(), word: String = "", secondWord: String = "") {
         (self.controls, self.word, self.secondWord) = (controls, word, secondWord)
     }

@@ -3,9 +3,13 @@ import EQDSP
 /// A word of the static vocabulary with its robust SAFE-DB setting and how many user
 /// settings support it.
 public struct StaticTerm: Sendable, Equatable {
+    /// The word as the table spells it.
     public var word: String
+    /// SAFE-DB user settings behind the word.
     public var rowCount: Int
+    /// Distinct people who made those settings.
     public var contributorCount: Int
+    /// The robust setting (medoid in the response domain) static mode applies at intensity 1.
     public var settings: EQSettings
 }
 
@@ -13,10 +17,14 @@ public struct StaticTerm: Sendable, Equatable {
 /// `scripts/static_terms.py` (see that script for the rules) and shipped as
 /// `static_terms.tsv`. Parsing needs no Foundation, so hosts can load it from a path.
 public struct StaticTermTable: Sendable {
+    /// Why a table was refused.
     public enum ParseError: Error, CustomStringConvertible {
+        /// Line `number` (1-based) does not have a word, two counts and 13 finite parameters.
         case malformedLine(number: Int, reason: String)
+        /// The text holds no word at all.
         case empty
 
+        /// One line for the user, naming the line.
         public var description: String {
             switch self {
             case let .malformedLine(number, reason): "static term table line \(number): \(reason)"
@@ -25,6 +33,7 @@ public struct StaticTermTable: Sendable {
         }
     }
 
+    /// The words in file order (their index is the term index of hosts' controls).
     public let terms: [StaticTerm]
 
     /// Parses the TSV text: `word rows contributors g1 f1 … f5`, `#` starts a comment line.

@@ -14,6 +14,7 @@ public struct AdaptiveTarget: Sendable, Equatable {
     /// 0 = output equals input (exact null) … 1 = all the way to the word.
     public var intensity: Float
 
+    /// A target from term indices (no `secondTerm`: the first word alone).
     public init(term: Int, secondTerm: Int? = nil, blend: Float = 0, intensity: Float) {
         self.term = term
         self.secondTerm = secondTerm ?? term
@@ -51,6 +52,7 @@ public struct StreamingAdaptiveEQ: ~Copyable {
     /// Longest run of samples mixed to mono at once (bounds scratch memory).
     static let monoChunk = 256
 
+    /// The model whose encoder listens and whose decoder designs the EQ.
     public let model: AdaptiveEQModel
     /// Where the audio is steered; takes effect at the next analysis.
     public var target: AdaptiveTarget
@@ -95,7 +97,9 @@ public struct StreamingAdaptiveEQ: ~Copyable {
     public var loudnessGainDecibels: Float { outputGain.currentDecibels }
     /// Analyses run since `reset()`.
     public private(set) var analysisCount = 0
+    /// The rate of the last `prepare`.
     public private(set) var sampleRateHz: Double = 44_100
+    /// Channels of the last `prepare` (0 before it).
     public private(set) var channelCount = 0
     /// The longest block `process` accepts (from the spec it was prepared with).
     public private(set) var maximumBlockFrames = 0
@@ -127,6 +131,8 @@ public struct StreamingAdaptiveEQ: ~Copyable {
     /// How the engine schedules its encoder's work (see `StreamingAudioEncoder.init`).
     public static let eagerColumnParity: Int? = nil
 
+    /// An engine for `model`, steering towards `target`. Allocates its weights' scratch;
+    /// call `prepare` before the first block.
     public init(model: AdaptiveEQModel, target: AdaptiveTarget) {
         self.model = model
         self.target = target

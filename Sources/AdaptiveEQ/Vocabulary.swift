@@ -10,6 +10,7 @@ public enum WordProvenance: Sendable, Equatable {
     /// No crowd data behind the word itself: placed by a model from related words.
     case inferred
 
+    /// `safe-db`, `audealize` or `inferred`, as the CLI and the studio print it.
     public var label: String {
         switch self {
         case .safeDB: "safe-db"
@@ -35,9 +36,11 @@ public struct WordMeaning: Sendable, Equatable {
     public var settingsFromSAFEDB: Bool
     /// `z_target` in the model's latent space, when there is a model.
     public var latent: [Float]?
+    /// Where the meaning was learnt.
     public var provenance: WordProvenance
-    /// SAFE-DB rows and Audealize contributors behind the word (0 when inferred).
+    /// SAFE-DB rows behind the word (0 when inferred).
     public var safeRows: Int
+    /// Audealize contributors behind the word (0 when inferred).
     public var audealizeContributors: Int
     /// Multiplies the intensity (1 for a plain word; "slightly" would lower it).
     public var intensityScale: Float = 1
@@ -59,9 +62,12 @@ public struct Vocabulary: Sendable {
     public let words: [String]
     /// The fixed EQ of each word at intensity 1 (static mode).
     public let settings: [EQSettings]
+    /// The model that runs adaptive mode and places the words (nil: static EQs only).
     public let model: AdaptiveEQModel?
     private let meanings: [WordMeaning]
 
+    /// The vocabulary of `model`'s term table, with the SAFE-DB settings of `staticTerms` for
+    /// static mode; without a model, the static table's words alone.
     public init(staticTerms: StaticTermTable, model: AdaptiveEQModel? = nil) {
         self.model = model
         guard let model else {

@@ -12,7 +12,7 @@ import EQInference
 /// λ is found by bisection (λ(0) = 0, λ(1) = 1, nondecreasing in intensity) and cached per
 /// target, so it costs decodes only when the word, the blend or the intensity changes.
 /// Real-time safe after `init`.
-public struct WordIntensity: ~Copyable {
+package struct WordIntensity: ~Copyable {
     /// Bisection steps: λ to within 2⁻¹¹.
     public static let steps = 11
     /// Words whose full EQ peaks below this (dB) keep λ = intensity: nothing to shape.
@@ -24,6 +24,7 @@ public struct WordIntensity: ~Copyable {
     private var cachedTarget = AdaptiveTarget(term: -1, intensity: -1)
     private var cachedScale: Float = 0
 
+    /// Scratch for a model with `latentCount` latent dimensions. Allocates.
     public init(latentCount: Int) {
         self.latentCount = latentCount
         zScaled = .allocate(capacity: latentCount)

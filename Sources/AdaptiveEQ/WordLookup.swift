@@ -5,6 +5,7 @@ import EQInference
 /// the word was learnt from people (how many) or inferred from its meaning, and its nearest
 /// learnt words.
 public struct WordAnswer: Sendable {
+    /// Where the meaning comes from.
     public enum Source: Sendable, Equatable {
         /// In the term table: SAFE-DB rows and Audealize contributors/agreement behind it.
         case learnt(safeRows: Int, contributors: Int, agreement: Float)
@@ -21,18 +22,23 @@ public struct WordAnswer: Sendable {
     public let word: String
     /// `z_target`, already mirrored about a flat EQ when `away`.
     public let latent: [Float]
+    /// True for "less …", "not …": the EQ moves away from the word.
     public let away: Bool
+    /// Multiplies the intensity ("a bit" < 1 < "very"); 1 for a plain word.
     public let intensityScale: Float
+    /// Learnt (with its crowd) or inferred (with its closeness).
     public let source: Source
     /// Learnt words closest in meaning (empty without the open vocabulary).
     public let nearestLearnt: [String]
 
+    /// An answer from its parts (the lookup builds these; tests and hosts may too).
     public init(phrase: String, word: String, latent: [Float], away: Bool, intensityScale: Float, source: Source,
                 nearestLearnt: [String]) {
         (self.phrase, self.word, self.latent, self.away) = (phrase, word, latent, away)
         (self.intensityScale, self.source, self.nearestLearnt) = (intensityScale, source, nearestLearnt)
     }
 
+    /// True when the word (after modifiers) is in the term table.
     public var isLearnt: Bool {
         if case .learnt = source { return true }
         return false
@@ -74,10 +80,14 @@ private func rounded(_ v: Float) -> String {
 
 /// A phrase that names no word the equaliser knows, with spelling suggestions.
 public struct WordLookupError: Error, CustomStringConvertible, Sendable {
+    /// The phrase as given.
     public let phrase: String
+    /// Known words spelt most like it (may be empty).
     public let suggestions: [String]
+    /// True when the text is not a word or short phrase at all (empty, digits, too long).
     public let notAPhrase: Bool
 
+    /// One line for the user, with the suggestions.
     public var description: String {
         let near = suggestions.isEmpty ? "" : "; nearest known words: " + suggestions.joined(separator: ", ")
         return notAPhrase

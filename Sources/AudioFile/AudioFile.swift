@@ -3,12 +3,18 @@ import Foundation
 
 /// Errors from reading or writing audio files; `description` is one line for the user.
 public enum AudioFileError: Error, CustomStringConvertible, Equatable {
+    /// The file at `path` could not be opened or read (missing, a folder, not audio).
     case cannotOpen(path: String, reason: String)
+    /// The file opened but its rate, channel count or length is outside what is supported.
     case unsupported(path: String, reason: String)
+    /// Writing, finishing or moving the output into place failed.
     case writeFailed(path: String, reason: String)
+    /// The output exists and overwriting was not asked for.
     case outputExists(path: String)
+    /// The output names the input file (also through links), which is never overwritten.
     case outputIsInput(path: String)
 
+    /// One line for the user, naming the file.
     public var description: String {
         switch self {
         case let .cannotOpen(path, reason): "cannot read '\(path)': \(reason)"
@@ -22,11 +28,46 @@ public enum AudioFileError: Error, CustomStringConvertible, Equatable {
 
 /// Container and sample encoding of a file, as libsndfile reports them.
 public struct AudioFormat: Sendable, Equatable {
-    public enum Container: String, Sendable, CaseIterable { case wav, aiff, flac, ogg, mp3, other }
-    public enum Encoding: String, Sendable { case pcm8, pcm16, pcm24, pcm32, float32, float64, lossy, other }
+    /// The file type (what the bytes around the samples look like).
+    public enum Container: String, Sendable, CaseIterable {
+        /// RIFF WAVE (also WAVE_FORMAT_EXTENSIBLE and RF64).
+        case wav
+        /// AIFF.
+        case aiff
+        /// FLAC.
+        case flac
+        /// Ogg (Vorbis or Opus inside).
+        case ogg
+        /// MPEG audio (MP3).
+        case mp3
+        /// Any other container libsndfile reads.
+        case other
+    }
+    /// How each sample is stored.
+    public enum Encoding: String, Sendable {
+        /// 8-bit integer PCM (signed or unsigned).
+        case pcm8
+        /// 16-bit integer PCM.
+        case pcm16
+        /// 24-bit integer PCM.
+        case pcm24
+        /// 32-bit integer PCM.
+        case pcm32
+        /// 32-bit IEEE float.
+        case float32
+        /// 64-bit IEEE float.
+        case float64
+        /// A lossy codec (Vorbis, Opus, MPEG layer I–III); written back as 24-bit PCM.
+        case lossy
+        /// Any other encoding.
+        case other
+    }
+    /// The file type.
     public var container: Container
+    /// The sample encoding.
     public var encoding: Encoding
 
+    /// A format from its two parts.
     public init(container: Container, encoding: Encoding) {
         self.container = container
         self.encoding = encoding
@@ -74,14 +115,21 @@ public let supportedChannelCounts: ClosedRange<Int> = 1...8
 /// Streams a file's samples as interleaved Float frames (libsndfile reads WAV, AIFF, FLAC,
 /// Ogg/Vorbis, Opus and MP3). Memory use does not depend on file length.
 public final class AudioFileReader {
+    /// The path the reader was opened with.
     public let path: String
+    /// Frames per second, within `supportedSampleRates`.
     public let sampleRate: Int
+    /// Interleaved channels per frame, within `supportedChannelCounts`.
     public let channelCount: Int
     /// Frames the header announces (a truncated file may deliver fewer).
     public let frameCount: Int
+    /// Container and encoding, as the header says.
     public let format: AudioFormat
     private let handle: OpaquePointer
 
+    /// Opens `path` for reading. Throws `AudioFileError.cannotOpen` for a missing file, a
+    /// folder or something that is not audio, and `.unsupported` for a rate or channel count
+    /// outside `supportedSampleRates` and `supportedChannelCounts`.
     public init(path: String) throws(AudioFileError) {
         self.path = path
         var isDirectory: ObjCBool = false
@@ -132,7 +180,9 @@ public final class AudioFileReader {
 /// into place only when `finish()` succeeds, so a failed or interrupted run never leaves a
 /// half-written output or damages an existing file.
 public final class AudioFileWriter {
+    /// The destination (written only when `finish()` succeeds).
     public let path: String
+    /// Interleaved channels per frame.
     public let channelCount: Int
     /// True when samples are stored as floating point (no clipping at full scale).
     public let writesFloat: Bool

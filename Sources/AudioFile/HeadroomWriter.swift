@@ -24,12 +24,14 @@ public final class HeadroomWriter {
         /// Largest gain reduction of the limiter (0 dB when nothing was limited).
         public var largestLimitingDecibels: Float = 0
 
+        /// A fit from its two gains (both 0 dB: nothing done).
         public init(wholeFileDecibels: Float = 0, largestLimitingDecibels: Float = 0) {
             self.wholeFileDecibels = wholeFileDecibels
             self.largestLimitingDecibels = largestLimitingDecibels
         }
     }
 
+    /// True when the output stores floating point (written directly, overs kept).
     public let writesFloat: Bool
     /// Largest absolute sample written so far.
     public private(set) var peak: Float = 0
@@ -41,6 +43,8 @@ public final class HeadroomWriter {
     private let channelCount: Int
     private let sampleRate: Int
 
+    /// Opens a writer for `path` with the format `AudioFileWriter` chooses for `source`, and
+    /// for a fixed-point output a 32-bit float scratch file beside it.
     public init(path: String, sampleRate: Int, channelCount: Int, like source: AudioFormat, overwrite: Bool) throws(AudioFileError) {
         output = try AudioFileWriter(path: path, sampleRate: sampleRate, channelCount: channelCount,
                                      like: source, overwrite: overwrite)

@@ -13,8 +13,11 @@ import Foundation
 ///
 /// Only ever run on a whole file offline (it allocates its rings once, at `init`).
 public struct PeakLimiter {
+    /// Largest absolute output sample (linear, full scale = 1).
     public let ceiling: Float
+    /// Interleaved channels per frame (linked: one gain for all).
     public let channelCount: Int
+    /// Look-ahead, and so the delay, in frames (at least 1).
     public let lookaheadFrames: Int
     /// Smallest gain applied so far (1 when nothing was limited).
     public private(set) var smallestGain: Float = 1
@@ -34,6 +37,8 @@ public struct PeakLimiter {
     private var minimaSum: Double = 0
     private var minimaBelowOne = 0
 
+    /// A limiter with `ceiling` (linear, > 0) for `channelCount` channels at `sampleRateHz`;
+    /// the look-ahead and the one-pole release time constant are given in seconds. Allocates.
     public init(ceiling: Float, channelCount: Int, sampleRateHz: Int,
                 lookaheadSeconds: Double = 0.002, releaseSeconds: Double = 0.05) {
         precondition(ceiling > 0 && channelCount > 0 && sampleRateHz > 0)

@@ -2,9 +2,30 @@
 /// `EQParameter` this is the one table from which the CLI flags, the LV2 ports and TTL,
 /// the studio sliders and the docs are generated.
 public enum ControlParameter: Int, CaseIterable, Sendable {
-    case term, secondTerm, blend, intensity, mode, analysisInterval, smoothingTime, outputGain, enabled
-    case correctionLimit, loudnessMatch
+    /// `term`: the word to move the sound towards (an index into the vocabulary).
+    case term
+    /// `term_b`: a second word, blended in by `blend`.
+    case secondTerm
+    /// `blend`: 0 = first word only … 1 = second word only.
+    case blend
+    /// `intensity`: 0 = output equals input (exact null) … 1 = all the way to the word.
+    case intensity
+    /// `mode`: adaptive, static or manual (`EqualiserMode`).
+    case mode
+    /// `analysis_ms`: how often the adaptive engine re-analyses the audio, in ms.
+    case analysisInterval
+    /// `smoothing_ms`: time constant of EQ glides, in ms.
+    case smoothingTime
+    /// `output_gain_db`: gain after the equaliser, in dB.
+    case outputGain
+    /// `enabled`: off bypasses with a click-free crossfade.
+    case enabled
+    /// `correction_limit_db`: largest boost or cut spent on undoing the audio's own colouration.
+    case correctionLimit
+    /// `loudness_match`: keep the output as loud as the input (BS.1770) in the word modes.
+    case loudnessMatch
 
+    /// What kind of value a control holds, so each front end can show it properly.
     public enum Kind: Sendable, Equatable {
         /// A continuous value.
         case continuous
@@ -33,6 +54,7 @@ public enum ControlParameter: Int, CaseIterable, Sendable {
         }
     }
 
+    /// Human-readable name (plugin parameter names, studio labels, tables).
     public var name: String {
         switch self {
         case .term: "Word"
@@ -49,6 +71,7 @@ public enum ControlParameter: Int, CaseIterable, Sendable {
         }
     }
 
+    /// The unit of the control's value.
     public var unit: ParameterUnit {
         switch self {
         case .analysisInterval, .smoothingTime: .milliseconds
@@ -57,6 +80,7 @@ public enum ControlParameter: Int, CaseIterable, Sendable {
         }
     }
 
+    /// Continuous, a vocabulary index, one of named options, or on/off.
     public var kind: Kind {
         switch self {
         case .term, .secondTerm: .vocabulary
@@ -80,6 +104,7 @@ public enum ControlParameter: Int, CaseIterable, Sendable {
         }
     }
 
+    /// The value a fresh host, the CLI and the plugins start from.
     public var defaultValue: Float {
         switch self {
         case .term, .secondTerm, .blend, .mode: 0

@@ -5,11 +5,32 @@
 /// This enum is the single parameter table of the product: the CLI, the plugin TTL, the
 /// studio and the docs read their names, units, ranges and defaults from here.
 public enum EQParameter: Int, CaseIterable, Sendable {
-    case lowShelfGain, lowShelfFrequency
-    case peak1Gain, peak1Frequency, peak1Q
-    case peak2Gain, peak2Frequency, peak2Q
-    case peak3Gain, peak3Frequency, peak3Q
-    case highShelfGain, highShelfFrequency
+    /// `g1`: low shelf gain, dB.
+    case lowShelfGain
+    /// `f1`: low shelf frequency, Hz.
+    case lowShelfFrequency
+    /// `g2`: peak 1 gain, dB.
+    case peak1Gain
+    /// `f2`: peak 1 centre frequency, Hz.
+    case peak1Frequency
+    /// `q2`: peak 1 Q.
+    case peak1Q
+    /// `g3`: peak 2 gain, dB.
+    case peak2Gain
+    /// `f3`: peak 2 centre frequency, Hz.
+    case peak2Frequency
+    /// `q3`: peak 2 Q.
+    case peak2Q
+    /// `g4`: peak 3 gain, dB.
+    case peak3Gain
+    /// `f4`: peak 3 centre frequency, Hz.
+    case peak3Frequency
+    /// `q4`: peak 3 Q.
+    case peak3Q
+    /// `g5`: high shelf gain, dB.
+    case highShelfGain
+    /// `f5`: high shelf frequency, Hz.
+    case highShelfFrequency
 
     /// The parameter at table index `rawValue` (inlinable, so per-sample and per-analysis
     /// code can walk the table by index at no cost).
@@ -74,10 +95,12 @@ public enum EQParameter: Int, CaseIterable, Sendable {
         }
     }
 
+    /// Name of the band the parameter belongs to ("Low shelf", "Peak 1", …).
     public var bandName: String {
         ["Low shelf", "Peak 1", "Peak 2", "Peak 3", "High shelf"][band]
     }
 
+    /// dB for gains, Hz for frequencies, Q for bandwidths.
     @inlinable
     public var unit: ParameterUnit {
         switch self {
@@ -115,5 +138,6 @@ public enum EQParameter: Int, CaseIterable, Sendable {
         }
     }
 
+    /// Gains glide in dB, frequencies and Q in the log domain.
     public var smoothing: SmoothingDomain { unit == .decibels ? .linear : .logarithmic }
 }

@@ -7,7 +7,11 @@ public struct EQSettings: Sendable, Equatable {
     public static let bandCount = 5
 
     // Stored inline (no heap) so settings can cross to the audio thread by value.
+    /// Parameters 1–7 in table order (`EQParameter`): low shelf gain (dB) and frequency (Hz),
+    /// peak 1 gain, frequency and Q, peak 2 gain and frequency.
     public var g1: Float, f1: Float, g2: Float, f2: Float, q2: Float, g3: Float, f3: Float
+    /// Parameters 8–13 in table order: peak 2 Q, peak 3 gain, frequency and Q, high shelf
+    /// gain (dB) and frequency (Hz).
     public var q3: Float, g4: Float, f4: Float, q4: Float, g5: Float, f5: Float
 
     /// All gains 0 dB with the table's default frequencies and Qs.
@@ -29,6 +33,7 @@ public struct EQSettings: Sendable, Equatable {
         self.init { values[$0.rawValue] }
     }
 
+    /// The value of one parameter, in its unit.
     public subscript(parameter: EQParameter) -> Float {
         get {
             switch parameter {

@@ -13,12 +13,14 @@ public struct ProcessSpec: Sendable, Equatable {
     /// short enough that its scratch buffers stay in cache.
     public static let hostChunkFrames = 1024
 
+    /// Frames per second (> 0).
     public var sampleRateHz: Double
     /// The longest block a `process` call may carry (≥ 1).
     public var maximumBlockFrames: Int
     /// 1 … `maximumChannelCount`.
     public var channelCount: Int
 
+    /// A spec; traps on a non-positive rate, an empty block or a channel count outside 1…8.
     public init(sampleRateHz: Double, maximumBlockFrames: Int, channelCount: Int) {
         precondition(sampleRateHz.isFinite && sampleRateHz > 0, "sample rate must be positive")
         precondition(maximumBlockFrames >= 1, "a block holds at least one frame")

@@ -6,19 +6,30 @@ import Darwin
 
 /// The three filter shapes of the equaliser.
 public enum FilterKind: Int, Sendable, CaseIterable {
-    case lowShelf, peaking, highShelf
+    /// RBJ low shelf: `gainDecibels` below `frequencyHz` (the half-gain point), 0 dB above.
+    case lowShelf
+    /// RBJ peaking bell: `gainDecibels` at `frequencyHz`, bandwidth set by `q`.
+    case peaking
+    /// RBJ high shelf: `gainDecibels` above `frequencyHz` (the half-gain point), 0 dB below.
+    case highShelf
 }
 
 /// One band of the equaliser: shape, corner/centre frequency, gain and Q.
 public struct BandParameters: Sendable, Equatable {
+    /// The filter shape.
     public var kind: FilterKind
+    /// Centre (peaking) or half-gain (shelves) frequency in Hz; designed at most at
+    /// `maximumFrequencyRatio` × the sample rate.
     public var frequencyHz: Float
+    /// Gain in dB at the centre (peaking) or on the shelf; 0 dB is the identity.
     public var gainDecibels: Float
+    /// Quality factor (RBJ's Q; `shelfQ` for the shelves of the SAFE-DB layout).
     public var q: Float
 
     /// Shelf Q of the SAFE-DB layout (Butterworth-like, no overshoot).
     public static let shelfQ: Float = 0.71
 
+    /// A band from its four values (not clamped: the parameter table's ranges apply upstream).
     public init(kind: FilterKind, frequencyHz: Float, gainDecibels: Float, q: Float) {
         self.kind = kind
         self.frequencyHz = frequencyHz
@@ -49,8 +60,10 @@ public struct BandParameters: Sendable, Equatable {
 /// biquad filter coefficients". Used for analytic responses and as the reference the
 /// state-variable implementation is tested against.
 public struct BiquadCoefficients: Sendable, Equatable {
+    /// The coefficients of `y = b0·x + b1·x₁ + b2·x₂ − a1·y₁ − a2·y₂` (a0 normalised to 1).
     public var b0: Double, b1: Double, b2: Double, a1: Double, a2: Double
 
+    /// Coefficients given directly (a0 = 1).
     public init(b0: Double, b1: Double, b2: Double, a1: Double, a2: Double) {
         (self.b0, self.b1, self.b2, self.a1, self.a2) = (b0, b1, b2, a1, a2)
     }

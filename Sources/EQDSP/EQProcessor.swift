@@ -35,6 +35,7 @@ public struct EQProcessor: ~Copyable {
     /// Default smoothing time constant.
     public static let defaultSmoothingTimeMilliseconds: Float = 30
 
+    /// Filters in the cascade (5 for the SAFE-DB layout; 10 for the engine's target/inverse pairs).
     public let stageCount: Int
     /// True when every odd stage is meant to undo the stage before it (the adaptive engine's
     /// target/inverse pairs). While a pair's two stages sit on exactly opposite settings the
@@ -42,7 +43,9 @@ public struct EQProcessor: ~Copyable {
     /// when the settings part): the null at intensity 0 is then exact, not just within
     /// float rounding of ten cascaded filters.
     public let cancelsInversePairs: Bool
+    /// The rate of the last `prepare`.
     public private(set) var sampleRateHz: Float = 44_100
+    /// Channels of the last `prepare` (0 before it).
     public private(set) var channelCount = 0
 
     /// One-pole time constant of parameter glides, in milliseconds (0 = jump at the next

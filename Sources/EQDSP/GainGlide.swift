@@ -23,6 +23,7 @@ public struct GainGlide: Sendable {
     private var phase = 0
     private var coefficient: Float = 1
 
+    /// A glide resting at 0 dB (unity gain).
     public init() {}
 
     /// The one-pole time constant in milliseconds at `sampleRateHz` (0 = jump).

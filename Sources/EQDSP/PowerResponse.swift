@@ -10,7 +10,9 @@ import Darwin
 ///
 /// Allocates in `init`; evaluation is real-time safe.
 public struct FrequencyGrid: ~Copyable {
+    /// Number of points.
     public let count: Int
+    /// The rate the points' angular frequencies were computed for.
     public let sampleRateHz: Double
     private let frequencies: UnsafeMutablePointer<Double>
     private let cos1: UnsafeMutablePointer<Double>
@@ -41,6 +43,7 @@ public struct FrequencyGrid: ~Copyable {
 
     deinit { frequencies.deallocate(); cos1.deallocate(); cos2.deallocate() }
 
+    /// Frequency of point `i` in Hz (after the clamp below Nyquist).
     public func frequencyHz(_ i: Int) -> Double { frequencies[i] }
 
     /// |H|² of `c` at point `i`.

@@ -18,7 +18,9 @@ import Darwin
 /// Peaking filters always have m0 = 1 and m2 = 0, low shelves m0 = 1; the processor uses
 /// that to skip work.
 public struct SVFCoefficients: Sendable, Equatable {
+    /// The state update's coefficients (each in [0, 1] for any band below Nyquist).
     public var a1: Float, a2: Float, a3: Float
+    /// The output mix of input, band-pass (`v1`) and low-pass (`v2`) that sets the shape.
     public var m0: Float, m1: Float, m2: Float
 
     /// The identity (0 dB): output equals input, state still runs so later changes are smooth.
@@ -26,6 +28,7 @@ public struct SVFCoefficients: Sendable, Equatable {
     /// All zero (a ramp step that does not move).
     public static let zero = SVFCoefficients(a1: 0, a2: 0, a3: 0, m0: 0, m1: 0, m2: 0)
 
+    /// Coefficients given directly (as interpolated between two designs).
     public init(a1: Float, a2: Float, a3: Float, m0: Float, m1: Float, m2: Float) {
         (self.a1, self.a2, self.a3, self.m0, self.m1, self.m2) = (a1, a2, a3, m0, m1, m2)
     }
