@@ -12,24 +12,31 @@ mkdir -p "$out"
 # Engine modules in dependency order, each a static library compiled with coverage
 # instrumentation, then the harness linked against them and libFuzzer.
 # -package-name: the modules share `package` declarations, as they do in the SwiftPM build.
-flags=(-O -wmo -sanitize=fuzzer,address -parse-as-library -package-name AdaptiveEQ -I "$out" -I Sources/CSndfile)
+flags=(-O -wmo -sanitize=fuzzer,address -parse-as-library -package-name AdaptiveEQ -I "$out" -I Sources/CSndfile -I "$out/ckernels")
 build_module() {  # name, sources…
     local name=$1; shift
     swiftc "${flags[@]}" -module-name "$name" -emit-module -emit-module-path "$out/$name.swiftmodule" \
         -emit-library -static -o "$out/lib$name.a" "$@"
 }
-stamp=$out/stamp-$(cat Sources/{EQCore,EQDSP,EQAnalysis,EQInference,AdaptiveEQ,AudioFile}/*.swift Fuzz/*.swift | sha256sum | cut -c1-16)
+stamp=$out/stamp-$(cat Sources/{EQCore,EQDSP,EQAnalysis,EQInference,AdaptiveEQ,AudioFile}/*.swift Sources/CKernels/kernels.* \
+    Sources/CKernels/include/*.h Fuzz/*.swift | sha256sum | cut -c1-16)
 if [ ! -x "$out/aeq-fuzz" ] || [ ! -e "$stamp" ]; then
     rm -f "$out"/stamp-*
     echo "building the fuzz harness (log: $out/build.log)"
     exec 3>&1 >"$out/build.log" 2>&1
+    # The C kernels: a module map for `import CKernels` and one object, instrumented too.
+    mkdir -p "$out/ckernels"
+    printf 'module CKernels {\n  header "%s"\n  export *\n}\n' "$(pwd)/Sources/CKernels/include/CKernels.h" \
+        > "$out/ckernels/module.modulemap"
+    clang -O2 -fsanitize=fuzzer-no-link,address -I Sources/CKernels/include -c Sources/CKernels/kernels.c \
+        -o "$out/ckernels/kernels.o"
     build_module EQCore Sources/EQCore/*.swift
     build_module EQDSP Sources/EQDSP/*.swift
     build_module EQAnalysis Sources/EQAnalysis/*.swift
     build_module EQInference Sources/EQInference/*.swift
     build_module AdaptiveEQ Sources/AdaptiveEQ/*.swift
     build_module AudioFile Sources/AudioFile/*.swift
-    swiftc "${flags[@]}" -o "$out/aeq-fuzz" Fuzz/FuzzTargets.swift -L "$out" \
+    swiftc "${flags[@]}" -o "$out/aeq-fuzz" Fuzz/FuzzTargets.swift "$out/ckernels/kernels.o" -L "$out" \
         -lAdaptiveEQ -lAudioFile -lEQInference -lEQAnalysis -lEQDSP -lEQCore -lsndfile
     touch "$stamp"
     exec 1>&3 2>&1

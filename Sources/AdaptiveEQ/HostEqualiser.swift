@@ -111,7 +111,9 @@ public struct HostEqualiser: ~Copyable {
     /// Prepares for the host's rate and channels (1…8) and clears all state. The host may
     /// pass blocks of any length; they are rendered in chunks of at most
     /// `min(host.maximumBlockFrames, ProcessSpec.hostChunkFrames)` frames. Allocates.
-    public mutating func prepare(_ host: ProcessSpec) {
+    /// `primingEngine: false` skips running the engine over silence first (what a real-time
+    /// host needs so nothing initialises on the audio thread); offline renders need not pay it.
+    public mutating func prepare(_ host: ProcessSpec, primingEngine: Bool = true) {
         let chunk = min(host.maximumBlockFrames, ProcessSpec.hostChunkFrames)
         spec = ProcessSpec(sampleRateHz: host.sampleRateHz, maximumBlockFrames: chunk, channelCount: host.channelCount)
         let channels = spec.channelCount
@@ -136,6 +138,8 @@ public struct HostEqualiser: ~Copyable {
                                updateMilliseconds: ControlParameter.analysisInterval.defaultValue)
         if let engine {
             engine.pointee.prepare(spec)
+        }
+        if let engine, primingEngine {
             // Run every engine path once here (priming, analysis, decoding, a glide), so
             // one-time initialisations happen now and never on the audio thread: silence
             // until two analyses have run (0.19 s at 44.1 kHz; at most one second), which

@@ -252,7 +252,7 @@ struct RenderJob: Sendable {
         let controls = try reference?.controls(self.controls, forInput: input, showProgress: showProgress) ?? self.controls
         var host = vocabulary.map { HostEqualiser(vocabulary: $0) } ?? HostEqualiser(vocabulary: [])
         host.prepare(ProcessSpec(sampleRateHz: Double(reader.sampleRate), maximumBlockFrames: blockSize,
-                                 channelCount: reader.channelCount))
+                                 channelCount: reader.channelCount), primingEngine: false)
         return try renderer.render(reader, through: &host, controls: controls, automation: automation)
     }
 }

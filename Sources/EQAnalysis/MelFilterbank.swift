@@ -90,20 +90,33 @@ public final class MelFilterbank {
         self.fftSize = fftSize
         self.binCount = fftSize / 2 + 1
         self.sampleRateHz = sampleRateHz
-        let dense = MelFilterbank.denseWeights(bandCount: bandCount, fftSize: fftSize,
-                                               sampleRateHz: sampleRateHz,
-                                               minimumFrequencyHz: minimumFrequencyHz,
-                                               maximumFrequencyHz: maximumFrequencyHz)
+        let points = MelFilterbank.pointsHz(bandCount: bandCount, minimumFrequencyHz: minimumFrequencyHz,
+                                            maximumFrequencyHz: maximumFrequencyHz)
         firstBin = .allocate(capacity: bandCount)
         binSpan = .allocate(capacity: bandCount)
         weightOffset = .allocate(capacity: bandCount)
         var packed: [Float] = []
         let bins = fftSize / 2 + 1
+        let binsPerHz = Double(fftSize) / sampleRateHz
         for m in 0..<bandCount {
+            let left = points[m], centre = points[m + 1], right = points[m + 2]
+            // Only bins strictly between the outer corners can be non-zero: look there (one
+            // bin of margin each side), not at every bin of every filter (the same weights,
+            // a fraction of the set-up cost each file pays).
+            var from = 0, to = bins - 1
+            if left < centre && centre < right && right.isFinite {
+                from = Int(min(max((left * binsPerHz).rounded(.down), 0), Double(bins)))
+                to = Int(min(max((right * binsPerHz).rounded(.up), -1), Double(bins - 1)))
+            }
             var lo = bins, hi = -1
-            for k in 0..<bins where dense[m * bins + k] != 0 {
-                lo = min(lo, k)
-                hi = max(hi, k)
+            var span: [Float] = []
+            if from <= to {
+                span = (from...to).map { MelFilterbank.triangle(bin: $0, left, centre, right,
+                                                                sampleRateHz: sampleRateHz, fftSize: fftSize) }
+                for (i, w) in span.enumerated() where w != 0 {
+                    lo = min(lo, from + i)
+                    hi = max(hi, from + i)
+                }
             }
             weightOffset[m] = Int32(packed.count)
             if hi < lo {
@@ -112,7 +125,7 @@ public final class MelFilterbank {
             } else {
                 firstBin[m] = Int32(lo)
                 binSpan[m] = Int32(hi - lo + 1)
-                for k in lo...hi { packed.append(dense[m * bins + k]) }
+                packed += span[(lo - from)...(hi - from)]
             }
         }
         weights = .allocate(capacity: max(packed.count, 1))
@@ -142,25 +155,36 @@ public final class MelFilterbank {
                                     minimumFrequencyHz: Double,
                                     maximumFrequencyHz: Double) -> [Float] {
         let bins = fftSize / 2 + 1
-        let melLo = htkMel(hz: minimumFrequencyHz)
-        let melHi = htkMel(hz: maximumFrequencyHz)
-        let pointCount = bandCount + 2
-        var pointsHz = [Double](repeating: 0, count: pointCount)
-        for i in 0..<pointCount {
-            pointsHz[i] = htkHz(mel: melLo + Double(i) * (melHi - melLo) / Double(pointCount - 1))
-        }
+        let points = pointsHz(bandCount: bandCount, minimumFrequencyHz: minimumFrequencyHz,
+                              maximumFrequencyHz: maximumFrequencyHz)
         var out = [Float](repeating: 0, count: bandCount * bins)
         for m in 0..<bandCount {
-            let left = pointsHz[m], centre = pointsHz[m + 1], right = pointsHz[m + 2]
             for k in 0..<bins {
-                let f = Double(k) * sampleRateHz / Double(fftSize)
-                let rising = (f - left) / (centre - left)
-                let falling = (right - f) / (right - centre)
-                let w = max(0.0, min(rising, falling))
-                out[m * bins + k] = Float(w)
+                out[m * bins + k] = triangle(bin: k, points[m], points[m + 1], points[m + 2],
+                                             sampleRateHz: sampleRateHz, fftSize: fftSize)
             }
         }
         return out
+    }
+
+    /// The `bandCount + 2` filter corners in Hz, equally spaced in HTK mel.
+    static func pointsHz(bandCount: Int, minimumFrequencyHz: Double, maximumFrequencyHz: Double) -> [Double] {
+        let melLo = htkMel(hz: minimumFrequencyHz)
+        let melHi = htkMel(hz: maximumFrequencyHz)
+        let pointCount = bandCount + 2
+        return (0..<pointCount).map {
+            htkHz(mel: melLo + Double($0) * (melHi - melLo) / Double(pointCount - 1))
+        }
+    }
+
+    /// Weight at FFT bin `bin` of the filter rising from `left` to `centre` and falling to `right` (Hz).
+    @inline(__always)
+    static func triangle(bin k: Int, _ left: Double, _ centre: Double, _ right: Double,
+                         sampleRateHz: Double, fftSize: Int) -> Float {
+        let f = Double(k) * sampleRateHz / Double(fftSize)
+        let rising = (f - left) / (centre - left)
+        let falling = (right - f) / (right - centre)
+        return Float(max(0.0, min(rising, falling)))
     }
 
     /// Weight of filter `band` at FFT bin `bin` (0 outside the filter's span).
