@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 step() { echo "== $*" >&2; "$@"; }
 step swift test -c release
 step python3 -m pytest -q eval/test_metrics.py eval/test_safe_output.py python/tests training/tests Tests/StudioE2E
-# A real one-node Slurm cluster renders a catalogue of real recordings (about 3 minutes).
+# A real one-node Slurm cluster renders a catalogue of real recordings (40–90 s here).
 step python3 -m pytest -q Tests/Slurm
 step scripts/fuzz.sh 30
 step scripts/daw_check.py
