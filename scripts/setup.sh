@@ -20,8 +20,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod 755 "$policy" && added_policy=1
   fi
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  status=0
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
   [ -z "$added_policy" ] || $sudo rm -f "$policy"
+  [ "$status" -eq 0 ] || exit "$status"
 fi
 # Python checks of the evaluation metrics and the model file (numpy/scipy/matplotlib/pytest;
 # no torch), selenium for the studio's headless-browser test, pedalboard, DawDreamer and soundfile for

@@ -15,7 +15,7 @@ AEQ_BIN="$(swift build -c release --show-bin-path)/adaptive-eq"
 export AEQ_VST3_BUNDLE AEQ_BIN
 step python3 -m pytest -q Tests/VST3Hosts
 step python3 -m pytest -q eval/test_metrics.py eval/test_safe_output.py python/tests training/tests Tests/StudioE2E
-# A real one-node Slurm cluster renders a catalogue of real recordings (about 3 minutes).
+# A real one-node Slurm cluster renders a catalogue of real recordings (40–90 s here).
 step python3 -m pytest -q Tests/Slurm
 step scripts/fuzz.sh 30
 step scripts/daw_check.py --vst3-bundle "$AEQ_VST3_BUNDLE" --cli "$AEQ_BIN"

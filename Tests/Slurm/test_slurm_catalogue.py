@@ -95,8 +95,15 @@ def cluster(tmp_path_factory):
     finally:
         down = run([ROOT / "scripts" / "slurm" / "cluster.sh", "down", state], check=False, timeout=120)
         assert down.returncode == 0, down.stderr
-        alive = [p for p in pids if Path(f"/proc/{p}").exists()]
-        assert not alive, f"daemons still running: {alive}"
+        assert not [p for p in pids if running(p, state)], "daemons still running"
+
+
+def running(pid: int, state: Path) -> bool:
+    """True while `pid` is one of this cluster's daemons (an exited one has no command line)."""
+    try:
+        return str(state).encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 @pytest.fixture(scope="module")

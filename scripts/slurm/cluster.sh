@@ -28,12 +28,12 @@ free_port() {  # first port from $1 on that nothing listens on
   echo "$port"
 }
 
-wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND…: poll every 0.1 s
+wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND…: poll every 0.1 s; DESCRIPTION "" is quiet
   local limit=$1 what=$2; shift 2
   local deadline=$((SECONDS + limit))
   until "$@" >/dev/null 2>&1; do
     if [ $SECONDS -ge $deadline ]; then
-      echo "slurm cluster: $what did not happen within $limit s (logs in $state)" >&2
+      [ -z "$what" ] || echo "slurm cluster: $what did not happen within $limit s (logs in $state)" >&2
       return 1
     fi
     sleep 0.1
@@ -118,14 +118,16 @@ EOF
 
 node_idle() { [ "$(sinfo -h -n "$node" -o %t 2>/dev/null)" = idle ]; }
 
-pid_alive() { kill -0 "$1" 2>/dev/null; }
+# A recorded PID is ours while its command line names STATE_DIR (every daemon's does), so a
+# daemon that died and whose PID was reused is never signalled.
+pid_alive() { grep -qF "$state" "/proc/$1/cmdline" 2>/dev/null; }
 
 down() {
   [ -s "$pids_file" ] || return 0
   export SLURM_CONF="$state/slurm.conf"
   # Cancel every job first, so slurmd ends its job steps before it stops.
   if pid_alive "$(awk '$1 == "slurmctld" {print $2}' "$pids_file")"; then
-    scancel --full --quiet --user=root 2>/dev/null || true
+    scancel --full --quiet --user="$(id -un)" 2>/dev/null || true
     wait_for 30 "every job ended" jobs_gone || true
   fi
   # Stop in reverse start order: slurmd, slurmctld, munged.
@@ -133,7 +135,8 @@ down() {
   while read -r name pid; do
     pid_alive "$pid" || continue
     kill -TERM "$pid" 2>/dev/null || true
-    if ! wait_for 15 "$name (pid $pid) stopped" pid_gone "$pid"; then
+    if ! wait_for 15 "" pid_gone "$pid"; then
+      echo "slurm cluster: $name (pid $pid) did not stop within 15 s of SIGTERM; killing it" >&2
       kill -KILL "$pid" 2>/dev/null || true
       wait_for 5 "$name (pid $pid) killed" pid_gone "$pid"
     fi

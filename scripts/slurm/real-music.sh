@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real recordings for the catalogue tests, from the Debian package drascula-music (the
-# smallest of the project's real-music packages, docs/../training/real_corpus.py: 31 Ogg
+# smallest of the real-music packages training/real_corpus.py reads: 31 Ogg
 # tracks, 47 minutes, 36 MB; licence in usr/share/doc/drascula-music/copyright).
 #
 #   scripts/slurm/real-music.sh tracks             print the folder of the 31 full tracks
