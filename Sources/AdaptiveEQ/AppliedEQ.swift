@@ -24,6 +24,7 @@ public struct AppliedEQ: Sendable, Equatable {
     /// The loudness-matching gain after the EQ, in dB: a level, kept out of `magnitudeDecibels`.
     public var loudnessGainDecibels: Float
 
+    /// What is applied, from its parts (each flat, and the gain 0 dB, unless given).
     public init(target: EQSettings = .flat, correction: EQSettings = .flat, detail: MatchingDetail = .flat,
                 loudnessGainDecibels: Float = 0) {
         self.target = target

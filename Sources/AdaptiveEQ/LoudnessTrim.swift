@@ -51,6 +51,7 @@ public struct LoudnessTrim: Sendable {
     private var expected = 0.0, measured = 0.0, gatedEnergy = 0.0, gatedFrames = 0.0
     private var sampleRateHz = 44_100.0
 
+    /// A trim that measures nothing yet; `prepare` before use.
     public init() {}
 
     /// Designs the K-weighting for `sampleRateHz` and clears all state.
