@@ -74,13 +74,12 @@ func factoryClassInfo(_ this: UnsafeMutableRawPointer?, _ index: Int32, _ info: 
 }
 
 func factoryClassInfo2(_ this: UnsafeMutableRawPointer?, _ index: Int32, _ info: UnsafeMutablePointer<aeq_class_info2>?) -> Int32 {
-    guard index == 0, let info else { return TResult.invalidArgument }
-    withUnsafeMutablePointer(to: &info.pointee.cid) {
-        $0.withMemoryRebound(to: UInt8.self, capacity: 16) { InterfaceID.adaptiveEQClass.write(to: $0) }
-    }
-    info.pointee.cardinality = 0x7FFF_FFFF
-    ParameterText.writeC("Audio Module Class", to: &info.pointee.category)
-    ParameterText.writeC(VST3Module.name, to: &info.pointee.name)
+    guard let info else { return TResult.invalidArgument }
+    // PClassInfo2 begins with PClassInfo's fields, in the same layout.
+    var basic = aeq_class_info()
+    let status = factoryClassInfo(this, index, &basic)
+    guard status == TResult.ok else { return status }
+    UnsafeMutableRawPointer(info).copyMemory(from: &basic, byteCount: MemoryLayout<aeq_class_info>.size)
     info.pointee.class_flags = 0
     ParameterText.writeC(VST3Module.subCategories, to: &info.pointee.sub_categories)
     ParameterText.writeC(VST3Module.vendor, to: &info.pointee.vendor)

@@ -14,30 +14,19 @@ Needs the release build (`swift build -c release`); $AEQ_BIN overrides the binar
 import http.server
 import json
 import math
-import os
-import socket
 import struct
 import subprocess
 import threading
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(os.environ.get("AEQ_BIN", ROOT / ".build" / "release" / "adaptive-eq"))
+from studio_browser import BIN, chromium, free_port, js
+
 FOREIGN = "evil.example"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module", params=["default", "token"])
@@ -62,14 +51,7 @@ def studio(request, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    options = webdriver.ChromeOptions()
-    for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1350",
-              "--autoplay-policy=no-user-gesture-required",
-              f"--host-resolver-rules=MAP {FOREIGN} 127.0.0.1"]:
-        options.add_argument(a)
-    options.binary_location = "/usr/bin/chromium"
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = chromium(f"--host-resolver-rules=MAP {FOREIGN} 127.0.0.1", performance_log=True)
     yield driver
     driver.quit()
 
@@ -93,10 +75,6 @@ def wav_file(path, seconds=1.0, rate=44100):
     header = b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
     path.write_bytes(header + b"data" + struct.pack("<I", len(data)) + data)
     return path
-
-
-def js(driver, script, *args):
-    return driver.execute_script(script, *args)
 
 
 def wait_for(driver, script, timeout=30):

@@ -8,20 +8,15 @@ one-third-octave bands (level removed) must equal the plotted applied curve with
 Needs the release build (`swift build -c release`); $AEQ_BIN overrides the binary.
 """
 import base64
-import os
-import socket
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import signal
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(os.environ.get("AEQ_BIN", ROOT / ".build" / "release" / "adaptive-eq"))
+from studio_browser import BIN, chromium, free_port
+
 # One-third-octave centres 1 kHz · 2^(k/3) from 50 Hz to 10 kHz (the 12.7 kHz band reaches past 12 kHz).
 BANDS_HZ = 1000 * 2.0 ** (np.arange(-13, 11) / 3)
 # The engine primes after 93 ms and glides in; its analysis window fills in about 2 s.
@@ -55,12 +50,6 @@ Plots.eq = (canvas, frequencies, t) => {
 """
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory):
     assert BIN.exists(), f"{BIN} not built (run swift build -c release)"
@@ -70,12 +59,7 @@ def studio(tmp_path_factory):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     assert f"http://127.0.0.1:{port}/" in line, line + proc.stderr.read()
-    options = webdriver.ChromeOptions()
-    for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1350",
-              "--autoplay-policy=no-user-gesture-required"]:
-        options.add_argument(a)
-    options.binary_location = "/usr/bin/chromium"
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = chromium()
     yield f"http://127.0.0.1:{port}", driver
     driver.quit()
     proc.terminate()

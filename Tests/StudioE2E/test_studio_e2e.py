@@ -8,26 +8,16 @@ overrides the binary. STUDIO_SCREENSHOT=path saves a screenshot of the playing p
 """
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(os.environ.get("AEQ_BIN", ROOT / ".build" / "release" / "adaptive-eq"))
+from studio_browser import BIN, chromium, free_port, js
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -46,18 +36,9 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    options = webdriver.ChromeOptions()
-    for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1350",
-              "--autoplay-policy=no-user-gesture-required"]:
-        options.add_argument(a)
-    options.binary_location = "/usr/bin/chromium"
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = chromium()
     yield driver
     driver.quit()
-
-
-def js(driver, script, *args):
-    return driver.execute_script(script, *args)
 
 
 def wait_for(driver, script, timeout=20):

@@ -68,3 +68,14 @@ import Testing
         }
     }
 }
+
+extension ABITests {
+    /// The plugin fills PClassInfo2 by copying PClassInfo over its first fields.
+    @Test func classInfo2BeginsWithClassInfo() {
+        #expect(MemoryLayout<aeq_class_info2>.offset(of: \.cid) == MemoryLayout<aeq_class_info>.offset(of: \.cid))
+        #expect(MemoryLayout<aeq_class_info2>.offset(of: \.cardinality) == MemoryLayout<aeq_class_info>.offset(of: \.cardinality))
+        #expect(MemoryLayout<aeq_class_info2>.offset(of: \.category) == MemoryLayout<aeq_class_info>.offset(of: \.category))
+        #expect(MemoryLayout<aeq_class_info2>.offset(of: \.name) == MemoryLayout<aeq_class_info>.offset(of: \.name))
+        #expect(MemoryLayout<aeq_class_info2>.offset(of: \.class_flags) == MemoryLayout<aeq_class_info>.size)
+    }
+}
