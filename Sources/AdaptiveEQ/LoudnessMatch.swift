@@ -18,17 +18,13 @@ package enum KWeighting {
     /// Q of the RLB high-pass.
     public static let highPassQ = 0.5003270373238773
 
-    /// The high-pass at `sampleRateHz` (RBJ).
-    public static func highPass(sampleRateHz: Double) -> BiquadCoefficients {
-        let w0 = 2 * Double.pi * highPassHz / sampleRateHz
-        let cw = cos(w0), alpha = sin(w0) / (2 * highPassQ), a0 = 1 + alpha
-        return BiquadCoefficients(b0: (1 + cw) / 2 / a0, b1: -(1 + cw) / a0, b2: (1 + cw) / 2 / a0,
-                                  a1: -2 * cw / a0, a2: (1 - alpha) / a0)
-    }
-
     /// |K(f)|² at `frequencyHz`.
     public static func powerGain(atFrequency frequencyHz: Double, sampleRateHz: Double) -> Double {
-        let decibels = highPass(sampleRateHz: sampleRateHz).magnitudeDecibels(atFrequency: frequencyHz, sampleRateHz: sampleRateHz)
+        let w0 = 2 * Double.pi * highPassHz / sampleRateHz
+        let cw = cos(w0), alpha = sin(w0) / (2 * highPassQ), a0 = 1 + alpha
+        let highPass = BiquadCoefficients(b0: (1 + cw) / 2 / a0, b1: -(1 + cw) / a0, b2: (1 + cw) / 2 / a0,
+                                          a1: -2 * cw / a0, a2: (1 - alpha) / a0)
+        let decibels = highPass.magnitudeDecibels(atFrequency: frequencyHz, sampleRateHz: sampleRateHz)
             + shelf.magnitudeDecibels(atFrequency: frequencyHz, sampleRateHz: sampleRateHz)
         return pow(10, decibels / 10)
     }

@@ -107,7 +107,6 @@ public struct StreamingAdaptiveEQ: ~Copyable {
     private var equaliser: EQProcessor
     private var outputGain = GainGlide()
     private var loudness: LoudnessMatch
-    private var loudnessTrim = LoudnessTrim()
     private var correctionGrid: FrequencyGrid
     private var wordIntensity: WordIntensity
     private var mel: MelRing
@@ -180,7 +179,6 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         loudness = LoudnessMatch(configuration: model.melConfiguration, sampleRateHz: spec.sampleRateHz,
                                  averageFrames: model.frameCount)
         correctionGrid = CorrectionLimit.grid(sampleRateHz: spec.sampleRateHz)
-        loudnessTrim.prepare(sampleRateHz: spec.sampleRateHz)
         wordIntensity.reset()
         outputGain.setSmoothing(milliseconds: smoothingTimeMilliseconds, sampleRateHz: Float(spec.sampleRateHz))
         updateInterval()
@@ -204,7 +202,6 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         targetSettings = .flat
         correctionSettings = .flat
         loudness.reset()
-        loudnessTrim.reset()
         outputGain.targetDecibels = 0
         outputGain.reset()
     }
@@ -230,7 +227,6 @@ public struct StreamingAdaptiveEQ: ~Copyable {
             listen(channels, offset: done, frames: n)
             for c in 0..<channelCount { channelPointers[c] = channels[c] + done }
             equaliser.process(channelPointers, frameCount: n)
-            measureOutput(frames: n)
             outputGain.process(channelPointers, channelCount: channelCount, frameCount: n)
             done += n
             samplesToAnalysis -= n
@@ -300,20 +296,9 @@ public struct StreamingAdaptiveEQ: ~Copyable {
             }
             for i in 0..<n { mono[i] *= scale }
             mel.push(mono, count: n)
-            loudnessTrim.listen(input: mono, count: n)
             done += n
         }
         feedEncoder()
-    }
-
-    /// Hands the equalised output (in `channelPointers`, before the gain) to the loudness trim.
-    private mutating func measureOutput(frames: Int) {
-        var done = 0
-        while done < frames {
-            let n = min(Self.monoChunk, frames - done)
-            loudnessTrim.measure(output: channelPointers, channelCount: channelCount, offset: done, count: n, scratch: mono)
-            done += n
-        }
     }
 
     /// Hands completed mel frames to the encoder, priming its window once enough is heard.
@@ -385,13 +370,9 @@ public struct StreamingAdaptiveEQ: ~Copyable {
             equaliser.setTarget(wanted.band(band), stage: 2 * band)
             equaliser.setTarget(correction.band(band).inverted, stage: 2 * band + 1)
         }
-        // The predicted gain, trimmed by what the output measured (`LoudnessTrim`; it follows
-        // the prediction whether or not matching is on, so switching it on needs no re-learning).
         // At intensity 0 the pairs cancel exactly; so does the gain.
-        let predicted = intensity > 0 ? loudness.gainDecibels(target: wanted, correction: correction) : 0
-        let trim = loudnessTrim.update(predictedGainDecibels: predicted)
-        let most = LoudnessMatch.maximumDecibels
-        outputGain.targetDecibels = matchesLoudness && intensity > 0 ? min(max(predicted + trim, -most), most) : 0
+        outputGain.targetDecibels = matchesLoudness && intensity > 0
+            ? loudness.gainDecibels(target: wanted, correction: correction) : 0
         analysisCount += 1
     }
 }
