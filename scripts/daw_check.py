@@ -198,7 +198,7 @@ def vst3_target(bundle, cli, work, env, tries):
             ", ".join(missing), ", ".join(listed)))
     index = {names[n]: listed[n][0] for n in names}
     ranges = {names[n]: listed[n][1:3] for n in names}
-    words = [t["word"] for t in cli_json(cli, "terms")["terms"]]
+    words = [t["word"] for t in cli_json(cli, "terms", "--all")["terms"]]
     # The word list is the learnt words, then the typed-word slot; its defaults are "warm" and
     # "bright". Checked against what Ardour read from the plugin, so the indices are not guesses.
     for symbol, default in (("term", "warm"), ("term_b", "bright")):
