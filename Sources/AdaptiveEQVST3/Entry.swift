@@ -211,13 +211,9 @@ nonisolated(unsafe) let componentVtable: UnsafeMutablePointer<aeq_component_vtbl
     return v
 }()
 
-func pluginInitialize(_ this: UnsafeMutableRawPointer?, _ context: UnsafeMutableRawPointer?) -> Int32 {
-    // Hosts call this on the component and on the controller, sometimes twice: the second
-    // call keeps everything as it is.
-    let c = core(component(this))
-    c.pointee.initialized = true
-    return TResult.ok
-}
+/// Everything is loaded when the instance is created, so initialising changes nothing: hosts
+/// call this on the component and on the controller, sometimes twice, and state stays as it is.
+func pluginInitialize(_ this: UnsafeMutableRawPointer?, _ context: UnsafeMutableRawPointer?) -> Int32 { TResult.ok }
 
 func pluginTerminate(_ this: UnsafeMutableRawPointer?) -> Int32 { TResult.ok }
 
@@ -303,7 +299,7 @@ nonisolated(unsafe) let controllerVtable: UnsafeMutablePointer<aeq_edit_controll
     v.initialize(to: aeq_edit_controller_vtbl(
         query_interface: { queryPlugin(controller($0), $1, $2) }, add_ref: { addRef(controller($0)) },
         release: { release(controller($0)) },
-        initialize: { this, _ in core(controller(this)).pointee.initialized = true; return TResult.ok },
+        initialize: pluginInitialize,
         terminate: { _ in TResult.ok }, set_component_state: controllerSetComponentState,
         // The controller keeps no state of its own: hosts skip a getState that returns false.
         set_state: { _, _ in TResult.ok }, get_state: { _, _ in TResult.resultFalse },

@@ -90,7 +90,6 @@ struct PluginCore: ~Copyable {
     /// since then came from the host's processing side (automation) and is adopted.
     var seenProcessorValues: [Double]
     var detail = MatchingDetail.flat
-    var initialized = false
     var active = false
     var processing = false
     var sampleRateHz = 44_100.0
