@@ -153,6 +153,9 @@ def test_array_cancel_requeue_and_failures(cluster, catalogue):
     done_before = sum(line.startswith("ok   ") for line in first_run.splitlines())
 
     # Requeue it; without the start time it would wait for the credential to expire (120 s).
+    # slurmd refuses a credential made in the same whole second as the cancel's revocation
+    # ("Killing non-startable batch JobId=…: Job credential revoked"), so let that second end.
+    time.sleep(1.1 - time.time() % 1.0)
     cluster.slurm("scontrol", "requeue", f"{job}_{task}")
     cluster.slurm("scontrol", "update", f"JobId={job}_{task}", "StartTime=now")
     merge = cluster.submit("--dependency", f"afterany:{job}", "--output", f"{logs}/merge.out",
