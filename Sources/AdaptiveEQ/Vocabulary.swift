@@ -81,20 +81,12 @@ public struct Vocabulary: Sendable {
             return
         }
         let decoder = EQDecoder(weights: model.decoder)
-        let parameters = UnsafeMutablePointer<Float>.allocate(capacity: EQSettings.parameterCount)
-        defer { parameters.deallocate() }
         let terms = model.terms
         meanings = terms.names.enumerated().map { index, name in
             let latent = terms.latent(at: index)
             let support = terms.supportCounts(at: index)
             let known = staticTerms.term(name)
-            let eq: EQSettings
-            if let known {
-                eq = known.settings
-            } else {
-                decoder.decode(latent, into: parameters)
-                eq = EQSettings { parameters[$0.rawValue] }.clamped
-            }
+            let eq = known?.settings ?? Self.staticSettings(decoding: latent, with: decoder)
             let safeRows = max(Int(support.safeRows), known?.rowCount ?? 0)
             let contributors = Int(support.audealizeContributors)
             let provenance: WordProvenance = safeRows > 0 ? .safeDB(rows: safeRows)
@@ -106,6 +98,15 @@ public struct Vocabulary: Sendable {
         }
         words = meanings.map(\.word)
         settings = meanings.map(\.settings)
+    }
+
+    /// The static EQ a latent stands for: the decoder's parameters clamped to their ranges
+    /// (what static mode applies for a word without SAFE-DB settings, or for a typed phrase).
+    /// Allocates.
+    package static func staticSettings(decoding latent: UnsafePointer<Float>, with decoder: EQDecoder) -> EQSettings {
+        var parameters = [Float](repeating: 0, count: EQSettings.parameterCount)
+        parameters.withUnsafeMutableBufferPointer { decoder.decode(latent, into: $0.baseAddress!) }
+        return EQSettings { parameters[$0.rawValue] }.clamped
     }
 
     /// The one normalisation of a typed word: lower case, surrounding white space dropped,

@@ -81,10 +81,7 @@ struct WordSlots {
         if case .learnt = answer.source, !answer.away, let i = learntRow {
             settings = vocabulary.settings[i]  // "a bit warm": warm's own EQ, a smaller intensity
         } else {
-            let decoder = EQDecoder(weights: model.decoder)
-            var parameters = [Float](repeating: 0, count: EQSettings.parameterCount)
-            parameters.withUnsafeMutableBufferPointer { decoder.decode(answer.latent, into: $0.baseAddress!) }
-            settings = EQSettings { parameters[$0.rawValue] }.clamped
+            settings = Vocabulary.staticSettings(decoding: answer.latent, with: EQDecoder(weights: model.decoder))
         }
         return .slot(phrase: answer.phrase, latent: answer.latent, settings: settings,
                      intensityScale: answer.intensityScale)
