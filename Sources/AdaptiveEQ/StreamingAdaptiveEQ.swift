@@ -75,8 +75,15 @@ public struct StreamingAdaptiveEQ: ~Copyable {
     /// next analysis and glides like the EQ.
     public var matchesLoudness = ControlParameter.loudnessMatch.defaultValue >= 0.5
 
-    /// The colouration the audio carried at the last analysis, as a 5-band EQ.
-    public private(set) var audioSettings = EQSettings.flat
+    /// The colouration the audio carried at the last analysis, as a 5-band EQ (flat before
+    /// the first). For displays: the render path never needs it, so it is decoded here, on
+    /// each read (one decode, about 4 µs), not at every analysis. Read it on the thread that
+    /// calls `process`, between blocks.
+    public var audioSettings: EQSettings {
+        guard analysisCount > 0 else { return .flat }
+        decoder.decode(zAudio, into: parameters)
+        return EQSettings { parameters[$0.rawValue] }
+    }
     /// The EQ the audio is being moved to (`decoder(z_final)`, shifted as the correction
     /// limit requires).
     public private(set) var targetSettings = EQSettings.flat
@@ -198,7 +205,6 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         framesFed = 0
         samplesToAnalysis = intervalSamples
         analysisCount = 0
-        audioSettings = .flat
         targetSettings = .flat
         correctionSettings = .flat
         loudness.reset()
@@ -329,11 +335,12 @@ public struct StreamingAdaptiveEQ: ~Copyable {
     /// Re-estimates the audio's colouration and sets new EQ targets.
     private mutating func analyse() {
         guard framesFed > 0, encoder.isWindowFull else { return }
-        encoder.encode(into: zAudio)
+        // Encoded into scratch first, so a failed analysis leaves the last latent in place.
+        encoder.encode(into: zCurrent)
         let latent = model.latentCount
-        for i in 0..<latent where !zAudio[i].isFinite { return }
+        for i in 0..<latent where !zCurrent[i].isFinite { return }
         let gain = model.colourationGain
-        for i in 0..<latent { zAudio[i] *= gain }
+        for i in 0..<latent { zAudio[i] = zCurrent[i] * gain }
 
         let terms = model.terms
         let count = terms.count
@@ -355,8 +362,6 @@ public struct StreamingAdaptiveEQ: ~Copyable {
             zCurrent[i] = own * zAudio[i]
             zFinal[i] = (1 - intensity) * zCurrent[i] + wordScale * zFinal[i]
         }
-        decoder.decode(zAudio, into: parameters)
-        audioSettings = EQSettings { parameters[$0.rawValue] }
         decoder.decode(zCurrent, into: parameters)
         let current = EQSettings { parameters[$0.rawValue] }
         decoder.decode(zFinal, into: parameters)
