@@ -234,7 +234,8 @@ public struct HostEqualiser: ~Copyable {
 
     /// The whole colouration the adaptive engine hears in the audio (`decoder(z_audio)`), or
     /// nil outside adaptive mode or without a model. Only a share of it is undone
-    /// (`applied.correction`); for displays of where the audio stands.
+    /// (`applied.correction`); for displays of where the audio stands. Decoded on each read
+    /// (about 4 µs): read it on the thread that calls `process`, between blocks.
     public var colourationSettings: EQSettings? {
         guard controls.mode == .adaptive, let engine else { return nil }
         return engine.pointee.audioSettings
