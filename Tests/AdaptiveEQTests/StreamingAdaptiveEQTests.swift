@@ -59,6 +59,37 @@ func maxAbsDifference(_ a: [[Float]], _ b: [[Float]]) -> Float {
 }
 
 @Suite(.serialized) struct StreamingAdaptiveEQTests {
+    /// The audio's colouration is decoded when read: flat before the first analysis, then
+    /// the decoder's EQ of the latent the last analysis heard (as a display would compute it
+    /// from `copyAudioLatent`), the same however often it is read; reading it changes nothing
+    /// the engine renders.
+    @Test func colourationIsTheLastAnalysisDecodedOnRead() throws {
+        let model = try requireModel()
+        let clip = try demoClip().map { Array($0.prefix(3 * 44_100)) }
+        var read = try makeEngine(model, word: "warm", intensity: 0.7)
+        var unread = try makeEngine(model, word: "warm", intensity: 0.7)
+        #expect(read.audioSettings == .flat)
+        var seen = 0
+        let a = run(&read, clip, blockSize: 512) { engine, _ in
+            let settings = engine.audioSettings
+            if engine.analysisCount > 0 {
+                seen += 1
+                var z = [Float](repeating: 0, count: model.latentCount)
+                z.withUnsafeMutableBufferPointer { engine.copyAudioLatent(into: $0.baseAddress!) }
+                var parameters = [Float](repeating: 0, count: EQSettings.parameterCount)
+                EQDecoder(weights: model.decoder).decode(z, into: &parameters)
+                #expect(settings == EQSettings { parameters[$0.rawValue] })
+                #expect(engine.audioSettings == settings)
+            } else {
+                #expect(settings == .flat)
+            }
+        }
+        let b = run(&unread, clip, blockSize: 512)
+        #expect(seen > 100)
+        #expect(a == b, "reading the colouration changed the output")
+        #expect(read.audioSettings != .flat)
+    }
+
     @Test func intensityZeroIsANull() throws {
         let model = try requireModel()
         let x = try demoClip()
