@@ -57,6 +57,16 @@ public enum PluginTTL {
             let side = variant == .mono ? ["", ""] : ["left", "right"]
             func channelName(_ c: Int) -> String { side[c].isEmpty ? "" : " \(side[c])" }
             func channelSymbol(_ c: Int) -> String { variant == .mono ? "" : (c == 0 ? "_l" : "_r") }
+            // One of the 13 EQ parameters as a port (manual input, target or correction read-out):
+            // its range, default and unit; frequencies and Qs on a log scale.
+            func eqPort(_ p: EQParameter, symbol: String, name: String, isInput: Bool, comment: String) -> PortInfo {
+                var info = PortInfo(index: index, symbol: symbol, name: name + " " + p.name.lowercasedFirst,
+                                    isInput: isInput, isAudio: false, minimum: p.range.lowerBound,
+                                    maximum: p.range.upperBound, defaultValue: p.defaultValue, unit: p.unit.rawValue,
+                                    comment: comment)
+                if p.unit != .decibels { info.properties = ["pprops:logarithmic"] }
+                return info
+            }
             switch role {
             case let .audioInput(c):
                 return PortInfo(index: index, symbol: "in" + channelSymbol(c), name: "In" + channelName(c),
@@ -89,20 +99,11 @@ public enum PluginTTL {
                 }
                 return info
             case let .manualEQ(p):
-                var info = PortInfo(index: index, symbol: p.symbol, name: "Manual " + p.name.lowercasedFirst,
-                                    isInput: true, isAudio: false, minimum: p.range.lowerBound,
-                                    maximum: p.range.upperBound, defaultValue: p.defaultValue,
-                                    unit: p.unit.rawValue, comment: "\(p.name) used in manual mode.")
-                if p.unit != .decibels { info.properties = ["pprops:logarithmic"] }
-                return info
+                return eqPort(p, symbol: p.symbol, name: "Manual", isInput: true, comment: "\(p.name) used in manual mode.")
             case let .targetEQ(p):
-                var info = PortInfo(index: index, symbol: p.targetSymbol, name: "Target " + p.name.lowercasedFirst,
-                                    isInput: false, isAudio: false, minimum: p.range.lowerBound,
-                                    maximum: p.range.upperBound, defaultValue: p.defaultValue, unit: p.unit.rawValue,
-                                    comment: "\(p.name) of the EQ the audio is moved to now (adaptive mode; the whole "
-                                        + "EQ in static and manual modes); read-only.")
-                if p.unit != .decibels { info.properties = ["pprops:logarithmic"] }
-                return info
+                return eqPort(p, symbol: p.targetSymbol, name: "Target", isInput: false,
+                              comment: "\(p.name) of the EQ the audio is moved to now (adaptive mode; the whole "
+                                  + "EQ in static and manual modes); read-only.")
             case .latency:
                 return PortInfo(index: index, symbol: "latency", name: "Latency", isInput: false, isAudio: false,
                                 minimum: 0, maximum: 0, defaultValue: 0, unit: "samples",
@@ -115,13 +116,9 @@ public enum PluginTTL {
                                 maximum: LoudnessMatch.maximumDecibels, defaultValue: 0, unit: "dB",
                                 comment: "Gain \(p.symbol) is applying now (read-only).")
             case let .correctionEQ(p):
-                var info = PortInfo(index: index, symbol: p.correctionSymbol, name: "Correction " + p.name.lowercasedFirst,
-                                    isInput: false, isAudio: false, minimum: p.range.lowerBound,
-                                    maximum: p.range.upperBound, defaultValue: p.defaultValue, unit: p.unit.rawValue,
-                                    comment: "\(p.name) of the share of the audio's own colouration being undone "
-                                        + "(adaptive mode; applied inverted after the target EQ; flat otherwise); read-only.")
-                if p.unit != .decibels { info.properties = ["pprops:logarithmic"] }
-                return info
+                return eqPort(p, symbol: p.correctionSymbol, name: "Correction", isInput: false,
+                              comment: "\(p.name) of the share of the audio's own colouration being undone "
+                                  + "(adaptive mode; applied inverted after the target EQ; flat otherwise); read-only.")
             case let .appliedResponse(band):
                 let f = PortLayout.responseFrequencyHz(band)
                 let label = f >= 1000 ? "\(Int(f / 1000)) kHz" : "\(Int(f)) Hz"
