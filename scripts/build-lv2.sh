@@ -12,26 +12,15 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/scripts/plugin-bundle.sh"
 scratch="${ADAPTIVE_EQ_LV2_SCRATCH:-$root/.build-lv2}"
-install=1
-dest="${HOME}/.lv2"
-case "${1:-}" in
-  --no-install) install=0 ;;
-  -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
-  "") ;;
-  *) dest="$1" ;;
-esac
+plugin_arguments 11 "${HOME}/.lv2" "$@"
 
 cd "$root"
-echo "building the plugin library (release, -static-stdlib)…" >&2
-swift build -c release --scratch-path "$scratch/plugin" --product AdaptiveEQLV2 \
-  -Xswiftc -static-stdlib \
-  -Xlinker --version-script="$root/scripts/lv2-exports.map" \
-  -Xlinker --gc-sections -Xlinker -s >&2
+lib="$(build_plugin_library "$scratch/plugin" AdaptiveEQLV2 "$root/scripts/lv2-exports.map")"
+check_plugin_library "$lib" "lv2_descriptor"
 echo "building the TTL generator…" >&2
 swift build -c release --scratch-path "$scratch/tools" --product adaptive-eq-lv2-ttl >&2
-
-lib="$(swift build -c release --scratch-path "$scratch/plugin" --show-bin-path)/libAdaptiveEQLV2.so"
 ttl="$(swift build -c release --scratch-path "$scratch/tools" --show-bin-path)/adaptive-eq-lv2-ttl"
 
 bundle="$scratch/bundle/adaptive-eq.lv2"
@@ -43,23 +32,5 @@ cp "$root/Sources/AdaptiveEQResources/Resources/static_terms.tsv" "$bundle/"
 model="$root/Sources/AdaptiveEQResources/Resources/AdaptiveEQModel.safetensors"
 [ -f "$model" ] && cp "$model" "$bundle/"
 "$ttl" "$bundle" --binary adaptive-eq.so
-
-# The library must export exactly one symbol.
-exported="$(nm -D --defined-only "$bundle/adaptive-eq.so" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort -u)"
-if [ "$exported" != "lv2_descriptor" ]; then
-  echo "error: adaptive-eq.so exports more than lv2_descriptor:" >&2
-  echo "$exported" >&2
-  exit 1
-fi
-size="$(stat -c %s "$bundle/adaptive-eq.so")"
-echo "bundle: $bundle (adaptive-eq.so $((size / 1024)) KiB)" >&2
-
-if [ "$install" = 1 ]; then
-  mkdir -p "$dest"
-  rm -rf "$dest/adaptive-eq.lv2"
-  cp -r "$bundle" "$dest/"
-  echo "installed: $dest/adaptive-eq.lv2" >&2
-  echo "$dest/adaptive-eq.lv2"
-else
-  echo "$bundle"
-fi
+echo "bundle: $bundle" >&2
+install_plugin_bundle "$bundle"

@@ -15,23 +15,13 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/scripts/plugin-bundle.sh"
 scratch="${ADAPTIVE_EQ_VST3_SCRATCH:-$root/.build-vst3}"
-install=1
-dest="${HOME}/.vst3"
-case "${1:-}" in
-  --no-install) install=0 ;;
-  -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
-  "") ;;
-  *) dest="$1" ;;
-esac
+plugin_arguments 14 "${HOME}/.vst3" "$@"
 
 cd "$root"
-echo "building the plugin library (release, -static-stdlib)…" >&2
-swift build -c release --scratch-path "$scratch/plugin" --product AdaptiveEQVST3 \
-  -Xswiftc -static-stdlib \
-  -Xlinker --version-script="$root/scripts/vst3-exports.map" \
-  -Xlinker --gc-sections -Xlinker -s >&2
-lib="$(swift build -c release --scratch-path "$scratch/plugin" --show-bin-path)/libAdaptiveEQVST3.so"
+lib="$(build_plugin_library "$scratch/plugin" AdaptiveEQVST3 "$root/scripts/vst3-exports.map")"
+check_plugin_library "$lib" "GetPluginFactory ModuleEntry ModuleExit"
 
 arch="$(uname -m)-linux"
 bundle="$scratch/bundle/AdaptiveEQ.vst3"
@@ -41,29 +31,5 @@ cp "$lib" "$bundle/Contents/$arch/AdaptiveEQ.so"
 resources="$root/Sources/AdaptiveEQResources/Resources"
 cp "$resources/static_terms.tsv" "$resources/AdaptiveEQModel.safetensors" "$resources/AdaptiveEQVocabulary.safetensors" \
   "$bundle/Contents/Resources/"
-
-# The library must export exactly the three entry points.
-exported="$(nm -D --defined-only "$bundle/Contents/$arch/AdaptiveEQ.so" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort -u | tr '\n' ' ')"
-if [ "$exported" != "GetPluginFactory ModuleEntry ModuleExit " ]; then
-  echo "error: AdaptiveEQ.so must export exactly GetPluginFactory, ModuleEntry and ModuleExit; it exports:" >&2
-  echo "$exported" >&2
-  exit 1
-fi
-# And must not need the Swift runtime or Foundation from the system.
-if ldd "$bundle/Contents/$arch/AdaptiveEQ.so" | grep -E -q 'libswift|libFoundation'; then
-  echo "error: AdaptiveEQ.so links a shared Swift library:" >&2
-  ldd "$bundle/Contents/$arch/AdaptiveEQ.so" >&2
-  exit 1
-fi
-size="$(stat -c %s "$bundle/Contents/$arch/AdaptiveEQ.so")"
-echo "bundle: $bundle (AdaptiveEQ.so $((size / 1024)) KiB)" >&2
-
-if [ "$install" = 1 ]; then
-  mkdir -p "$dest"
-  rm -rf "$dest/AdaptiveEQ.vst3"
-  cp -r "$bundle" "$dest/"
-  echo "installed: $dest/AdaptiveEQ.vst3" >&2
-  echo "$dest/AdaptiveEQ.vst3"
-else
-  echo "$bundle"
-fi
+echo "bundle: $bundle" >&2
+install_plugin_bundle "$bundle"
