@@ -3,7 +3,6 @@
 -- Assignments after the word "then" are made after the export, right before saving.
 -- ardour7-lua render.lua -- FOLDER NAME TYPE ID PRESET_UUID EXPORT_FOLDER FRAMES INDEX=VALUE... [then INDEX=VALUE...]
 -- (TYPE: a name in ARDOUR.PluginType, LV2 or VST3; ID: the LV2 URI or the VST3 name)
-dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "export_frames.lua")
 local folder, name, kind, id, preset, out, frames = arg[1], arg[2], arg[3], arg[4], arg[5], arg[6], tonumber(arg[7])
 assert(load_session(folder, name), "cannot load the session")
 local track = Session:route_by_name("clip")
@@ -20,7 +19,12 @@ for i = 8, #arg do
   if arg[i] == "then" then later = i + 1; break end
   set(arg[i])
 end
-export_frames(frames, preset, out)
+local export = Session:simple_export()
+export:set_range(0, frames)
+assert(export:set_preset(preset), "no export preset " .. preset)
+export:set_folder(out)
+export:set_name("export")
+assert(export:run_export(), "export failed")
 if later then
   for i = later, #arg do set(arg[i]) end
 end
