@@ -19,8 +19,6 @@ struct LoudnessFollower: ~Copyable {
     private let configuration: MelConfiguration
     private var mel: MelRing
     private var match: LoudnessMatch
-    private var check: LoudnessCheck
-    private var predictedDecibels: Float = 0  // the part of the gain `match` predicts
     private var gain = GainGlide()
     private let mono: UnsafeMutablePointer<Float>
     private var framesListened = 0
@@ -34,7 +32,6 @@ struct LoudnessFollower: ~Copyable {
         self.configuration = configuration
         mel = MelRing(analyzer: LogMelAnalyzer(configuration: configuration, sampleRateHz: 44_100), capacity: 4)
         match = LoudnessMatch(configuration: configuration, sampleRateHz: 44_100, averageFrames: 176)
-        check = LoudnessCheck(sampleRateHz: 44_100, channelCount: 1, fftSize: mel.analyzer.fftSize)
         mono = .allocate(capacity: Self.monoChunk)
     }
 
@@ -52,7 +49,6 @@ struct LoudnessFollower: ~Copyable {
         let frames = max(1, Int((2 * sampleRateHz / Double(hop)).rounded()))
         mel = MelRing(analyzer: analyzer, capacity: 4)
         match = LoudnessMatch(configuration: configuration, sampleRateHz: sampleRateHz, averageFrames: frames)
-        check = LoudnessCheck(sampleRateHz: sampleRateHz, channelCount: channelCount, fftSize: analyzer.fftSize)
         updateFrames = hop * max(1, Int((Double(min(max(updateMilliseconds, 5), 1000)) * 0.001 * sampleRateHz
                                           / Double(hop)).rounded()))
         setSmoothing(milliseconds: smoothingMilliseconds)
@@ -67,8 +63,6 @@ struct LoudnessFollower: ~Copyable {
     mutating func reset() {
         mel.reset()
         match.reset()
-        check.reset()
-        predictedDecibels = 0
         framesListened = 0
         untilUpdate = updateFrames
         gain.targetDecibels = 0
@@ -94,17 +88,12 @@ struct LoudnessFollower: ~Copyable {
                 match.listen(logMelColumn: mel.column(frame: framesListened))
                 framesListened += 1
             }
-            check.push(input: { input + $0 * inputStride + done }, count: n)
-            check.push(output: { UnsafePointer(output[$0] + done) }, count: n)
             gain.process(output, channelCount: channelCount, frameCount: n, offset: done)
             done += n
             untilUpdate -= n
             if untilUpdate == 0 {
                 untilUpdate = updateFrames
-                // What the prediction lacks is measured (`LoudnessCheck`) and added.
-                check.measure(predictedDecibels: predictedDecibels, intervalSamples: updateFrames)
-                predictedDecibels = isEnabled ? match.gainDecibels(target: settings, correction: .flat) : 0
-                gain.targetDecibels = isEnabled ? predictedDecibels + check.correctionDecibels : 0
+                gain.targetDecibels = isEnabled ? match.gainDecibels(target: settings, correction: .flat) : 0
             }
         }
     }

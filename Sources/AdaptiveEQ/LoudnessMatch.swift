@@ -39,11 +39,7 @@ package enum KWeighting {
 /// with P_m the mel-band power averaged over about the analysis window (the triangular bands
 /// of the log-mel front end sum to one across the spectrum, so Σ P_m·x(f_m) approximates the
 /// integral of the spectrum times x), K_m the K-weighting and H the applied EQ at the band
-/// centres. Each frame enters the average normalised to its K-weighted power: the average is
-/// of spectral balance, each frame counting alike, so a quiet passage after loud bass hits is
-/// judged by its own balance and not cut for the hits' bass (on a dynamic orchestral clip,
-/// "boomy" had turned such passages down by 3 to 11 dB). What that leaves in energy terms,
-/// `LoudnessCheck` measures and corrects. The level of the audio cancels out: only its spectral balance matters. Above the
+/// centres. The level of the audio cancels out: only its spectral balance matters. Above the
 /// mel range (16 kHz) up to Nyquist, where shelves still act on bright material, the top
 /// band's power density is assumed to continue flat.
 ///
@@ -51,10 +47,6 @@ package enum KWeighting {
 package struct LoudnessMatch: ~Copyable {
     /// Largest correction in either direction.
     public static let maximumDecibels: Float = 24
-    /// A column with less K-weighted power than this (white noise at about −80 dBFS, in the
-    /// unnormalised FFT power of a 1024-point Hann frame) is silence and leaves the average
-    /// alone: its flat floor spectrum says nothing about the audio's balance.
-    static let silencePower = 1.4e-3
     /// Mel bands the prediction weighs (those of the analysis configuration).
     public let bandCount: Int
     private let grid: FrequencyGrid
@@ -102,18 +94,14 @@ package struct LoudnessMatch: ~Copyable {
         heard = 0
     }
 
-    /// Adds one log-mel column (dB values, as `LogMelAnalyzer` writes them), normalised to its
-    /// K-weighted power, to the average: the plain mean of the first `averageFrames` columns,
-    /// then a one-pole average with that time constant (so the first frames do not dominate
-    /// for long). A silent column (below `silencePower`) is skipped.
+    /// Adds one log-mel column (dB values, as `LogMelAnalyzer` writes them) to the average:
+    /// the plain mean of the first `averageFrames` columns, then a one-pole average with that
+    /// time constant (so the first frames do not dominate for long).
     public mutating func listen(logMelColumn column: UnsafePointer<Float>) {
-        var total = 0.0
-        for m in 0..<bandCount { total += Double(exp2f(column[m] * 0.332_192_81)) * weights[m] }  // 10^(dB/10)·K
-        guard total > Self.silencePower, total.isFinite else { return }
         if heard < averageFrames { heard += 1 }
         let k = 1 / Double(heard)
         for m in 0..<bandCount {
-            let p = Double(exp2f(column[m] * 0.332_192_81)) / total  // 10^(dB/10), normalised
+            let p = Double(exp2f(column[m] * 0.332_192_81))  // 10^(dB/10)
             spectrum[m] += k * (p - spectrum[m])
         }
     }

@@ -114,7 +114,6 @@ public struct StreamingAdaptiveEQ: ~Copyable {
     private var equaliser: EQProcessor
     private var outputGain = GainGlide()
     private var loudness: LoudnessMatch
-    private var loudnessCheck: LoudnessCheck
     private var correctionGrid: FrequencyGrid
     private var wordIntensity: WordIntensity
     private var mel: MelRing
@@ -149,7 +148,6 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         mel = MelRing(analyzer: analyzer, capacity: 64)
         loudness = LoudnessMatch(configuration: model.melConfiguration, sampleRateHz: 44_100,
                                  averageFrames: model.frameCount)
-        loudnessCheck = LoudnessCheck(sampleRateHz: 44_100, channelCount: 1, fftSize: analyzer.fftSize)
         correctionGrid = CorrectionLimit.grid(sampleRateHz: 44_100)
         // Encoder columns are computed in the analysing block, not as frames arrive: the
         // blocks in between then carry only the EQ and one mel frame (the same work per
@@ -187,8 +185,6 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         mel = MelRing(analyzer: analyzer, capacity: max(64, Self.warmUpFrames + framesPerBlock))
         loudness = LoudnessMatch(configuration: model.melConfiguration, sampleRateHz: spec.sampleRateHz,
                                  averageFrames: model.frameCount)
-        loudnessCheck = LoudnessCheck(sampleRateHz: spec.sampleRateHz, channelCount: spec.channelCount,
-                                      fftSize: analyzer.fftSize)
         correctionGrid = CorrectionLimit.grid(sampleRateHz: spec.sampleRateHz)
         wordIntensity.reset()
         outputGain.setSmoothing(milliseconds: smoothingTimeMilliseconds, sampleRateHz: Float(spec.sampleRateHz))
@@ -212,7 +208,6 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         targetSettings = .flat
         correctionSettings = .flat
         loudness.reset()
-        loudnessCheck.reset()
         outputGain.targetDecibels = 0
         outputGain.reset()
     }
@@ -236,10 +231,8 @@ public struct StreamingAdaptiveEQ: ~Copyable {
         while done < frameCount {
             let n = min(frameCount - done, samplesToAnalysis)
             listen(channels, offset: done, frames: n)
-            loudnessCheck.push(input: { UnsafePointer(channels[$0] + done) }, count: n)
             for c in 0..<channelCount { channelPointers[c] = channels[c] + done }
             equaliser.process(channelPointers, frameCount: n)
-            loudnessCheck.push(output: { [channelPointers] in UnsafePointer(channelPointers[$0]) }, count: n)
             outputGain.process(channelPointers, channelCount: channelCount, frameCount: n)
             done += n
             samplesToAnalysis -= n
@@ -341,13 +334,6 @@ public struct StreamingAdaptiveEQ: ~Copyable {
 
     /// Re-estimates the audio's colouration and sets new EQ targets.
     private mutating func analyse() {
-        // The frame just rendered, with what the prediction says of the EQ it went through
-        // (the filters as they are, mid-glide, not where they were heading): the check then
-        // measures the prediction's own error, not the lag of a glide.
-        let heardPrediction = loudness.gainDecibels(
-            target: EQSettings(currentBandsOf: equaliser, first: 0, stride: 2, inverted: false),
-            correction: EQSettings(currentBandsOf: equaliser, first: 1, stride: 2, inverted: true))
-        loudnessCheck.measure(predictedDecibels: heardPrediction, intervalSamples: intervalSamples)
         guard framesFed > 0, encoder.isWindowFull else { return }
         // Encoded into scratch first, so a failed analysis leaves the last latent in place.
         encoder.encode(into: zCurrent)
@@ -389,10 +375,9 @@ public struct StreamingAdaptiveEQ: ~Copyable {
             equaliser.setTarget(wanted.band(band), stage: 2 * band)
             equaliser.setTarget(correction.band(band).inverted, stage: 2 * band + 1)
         }
-        // At intensity 0 the pairs cancel exactly; so does the gain. What the prediction
-        // lacks is measured (`LoudnessCheck`) and added.
+        // At intensity 0 the pairs cancel exactly; so does the gain.
         outputGain.targetDecibels = matchesLoudness && intensity > 0
-            ? loudness.gainDecibels(target: wanted, correction: correction) + loudnessCheck.correctionDecibels : 0
+            ? loudness.gainDecibels(target: wanted, correction: correction) : 0
         analysisCount += 1
     }
 }
