@@ -73,13 +73,16 @@ public struct FrequencyGrid: ~Copyable {
             let c = raw.baseAddress!.assumingMemoryBound(to: BiquadCoefficients.self)
             for b in 0..<EQSettings.bandCount { c[b] = BiquadCoefficients(settings.band(b), sampleRateHz: sampleRateHz) }
         }
-        var worst = 0.0
+        // |10·log10 p| is largest at the largest or the smallest power (log10 is monotonic),
+        // so two logarithms serve every point.
+        var largest = 1.0, smallest = 1.0
         withUnsafeBytes(of: &designs) { raw in
             let c = raw.baseAddress!.assumingMemoryBound(to: BiquadCoefficients.self)
             for i in 0..<count {
                 var p = 1.0
                 for b in 0..<EQSettings.bandCount { p *= powerGain(c[b], at: i) }
-                worst = max(worst, abs(10 * log10(max(p, 1e-300))))
+                largest = max(largest, p)
+                smallest = min(smallest, p)
             }
             let low = frequencies[0], high = frequencies[count - 1]
             for b in 1...3 {
@@ -89,10 +92,11 @@ public struct FrequencyGrid: ~Copyable {
                 let c1 = cos(w), c2 = cos(2 * w)
                 var p = 1.0
                 for k in 0..<EQSettings.bandCount { p *= Self.powerGain(c[k], cos1: c1, cos2: c2) }
-                worst = max(worst, abs(10 * log10(max(p, 1e-300))))
+                largest = max(largest, p)
+                smallest = min(smallest, p)
             }
         }
-        return worst
+        return max(abs(10 * log10(max(largest, 1e-300))), abs(10 * log10(max(smallest, 1e-300))))
     }
 
     @inline(__always)
