@@ -37,7 +37,7 @@ let package = Package(
         // (both copies compute the same bits).
         .target(name: "CKernels"),
         .target(name: "EQDSP", dependencies: ["EQCore", "CKernels"]),
-        .target(name: "EQAnalysis"),
+        .target(name: "EQAnalysis", dependencies: ["CKernels"]),
         .target(name: "EQInference", dependencies: ["EQCore", "CKernels"]),
         .target(name: "AdaptiveEQ", dependencies: ["EQCore", "EQDSP", "EQAnalysis", "EQInference"]),
         .target(name: "AdaptiveEQResources", resources: [.copy("Resources")]),
@@ -74,7 +74,7 @@ let package = Package(
         // Helpers shared by the test targets (seeded RNG, DTFT/FFT, centroid, high-pass).
         .target(name: "AEQTestSupport", path: "Tests/AEQTestSupport"),
         .testTarget(name: "EQDSPTests", dependencies: ["EQDSP", "CKernels", "CMallocCounter", "CRetainCounter", "AEQTestSupport"]),
-        .testTarget(name: "EQAnalysisTests", dependencies: ["EQAnalysis", "EQInference", "CMallocCounter"], path: "Tests/EQAnalysisTests"),
+        .testTarget(name: "EQAnalysisTests", dependencies: ["EQAnalysis", "EQInference", "CKernels", "CMallocCounter"], path: "Tests/EQAnalysisTests"),
         .testTarget(name: "EQInferenceTests", dependencies: ["EQInference", "CKernels"]),
         .testTarget(name: "AdaptiveEQTests", dependencies: ["AdaptiveEQ", "AdaptiveEQResources", "AudioFile", "EQAnalysis", "EQInference", "CMallocCounter", "CRetainCounter", "AEQTestSupport"]),
         .testTarget(name: "AudioFileTests", dependencies: ["AudioFile", "CSndfile", "AEQTestSupport"]),

@@ -17,6 +17,7 @@ typedef int i8u __attribute__((ext_vector_type(8), aligned(4)));
 #define load8(p) (*(const v8u *)(p))
 #define load4(p) (*(const v4u *)(p))
 #define store8(p, v) (*(v8u *)(p) = (v))
+#define store4(p, v) (*(v4u *)(p) = (v))
 // max(v, 0) with NaN and −0 giving +0.
 #define relu8(v, zero) ((v8)((i8)(v) & ((v) > (zero))))
 // Lanes of `a` where `mask` is set, of `b` elsewhere.
@@ -57,6 +58,7 @@ static int avx2_supported(void) { return 0; }
 #define pair_mean_avx2 pair_mean_baseline
 #define cell_column_avx2 cell_column_baseline
 #define peak_avx2 peak_baseline
+#define fft_stages_avx2 fft_stages_baseline
 #endif
 
 static int wide;
@@ -114,6 +116,11 @@ void aeq_cell_column(const float *const *columns, int count, float scale, float 
 void aeq_peak(const float *x, long n, float *peak, long *over) {
     if (wide) peak_avx2(x, n, peak, over);
     else peak_baseline(x, n, peak, over);
+}
+
+void aeq_fft_stages(float *re, float *im, const float *twiddleRe, const float *twiddleIm, int n) {
+    if (wide) fft_stages_avx2(re, im, twiddleRe, twiddleIm, n);
+    else fft_stages_baseline(re, im, twiddleRe, twiddleIm, n);
 }
 
 void aeq_gain_ramp(float *x, int n, float start, float step, int phase) {

@@ -1,3 +1,5 @@
+import CKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -220,34 +222,7 @@ public final class RealFFT {
             zr[0] = x0r + x1r; zi[0] = x0i + x1i
             zr[1] = x0r - x1r; zi[1] = x0i - x1i
         }
-        // Remaining stages, four butterflies at a time.
-        typealias V = SIMD4<Float>
-        let rr = UnsafeMutableRawPointer(zr), ri = UnsafeMutableRawPointer(zi)
-        let twr = UnsafeRawPointer(twiddleRe), twi = UnsafeRawPointer(twiddleIm)
-        var span = 4
-        while span < n2 {
-            var start = 0
-            while start < n2 {
-                var k = 0
-                while k < span {
-                    let a = 4 * (start + k), b = a + 4 * span
-                    let wr = twr.loadUnaligned(fromByteOffset: 4 * (span + k), as: V.self)
-                    let wi = twi.loadUnaligned(fromByteOffset: 4 * (span + k), as: V.self)
-                    let xr = rr.loadUnaligned(fromByteOffset: b, as: V.self)
-                    let xi = ri.loadUnaligned(fromByteOffset: b, as: V.self)
-                    let tr = wr * xr - wi * xi
-                    let ti = wr * xi + wi * xr
-                    let ur = rr.loadUnaligned(fromByteOffset: a, as: V.self)
-                    let ui = ri.loadUnaligned(fromByteOffset: a, as: V.self)
-                    rr.storeBytes(of: ur + tr, toByteOffset: a, as: V.self)
-                    ri.storeBytes(of: ui + ti, toByteOffset: a, as: V.self)
-                    rr.storeBytes(of: ur - tr, toByteOffset: b, as: V.self)
-                    ri.storeBytes(of: ui - ti, toByteOffset: b, as: V.self)
-                    k += 4
-                }
-                start += 2 * span
-            }
-            span *= 2
-        }
+        // Remaining stages: C, eight butterflies at a time with AVX2 (same arithmetic).
+        aeq_fft_stages(zr, zi, twiddleRe, twiddleIm, Int32(n2))
     }
 }

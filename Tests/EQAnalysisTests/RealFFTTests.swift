@@ -1,3 +1,4 @@
+import CKernels
 import EQAnalysis
 import Testing
 
@@ -16,7 +17,28 @@ func testSignal(_ count: Int, seed: UInt64) -> [Float] {
     }
 }
 
-@Suite struct RealFFTTests {
+@Suite(.serialized) struct RealFFTTests {
+    /// The butterflies are a C kernel built for baseline x86-64 and for AVX2 (eight at a time):
+    /// both copies give the same bits, for every size from the smallest on.
+    @Test(.enabled(if: aeq_kernels_set_wide(1) == 1, "the processor has no AVX2"))
+    func bothKernelCopiesGiveTheSameBits() {
+        for bits in 2...16 {
+            let size = 1 << bits
+            let x = testSignal(size, seed: UInt64(bits))
+            let fft = RealFFT(size: size)
+            func spectra(wide: Int32) -> [Float] {
+                #expect(aeq_kernels_set_wide(wide) == wide)
+                defer { aeq_kernels_set_wide(1) }
+                var re = [Float](repeating: 0, count: size / 2 + 1), im = re, p = re
+                fft.forward(x, real: &re, imaginary: &im)
+                fft.powerSpectrum(x, into: &p)
+                return re + im + p
+            }
+            let baseline = spectra(wide: 0), wide = spectra(wide: 1)
+            #expect(baseline.map(\.bitPattern) == wide.map(\.bitPattern), "size \(size)")
+        }
+    }
+
     @Test(arguments: [4, 8, 16, 64, 256, 1024, 2048, 4096])
     func matchesNaiveDFT(size: Int) {
         let x = testSignal(size, seed: UInt64(size))

@@ -76,6 +76,10 @@ void aeq_peak(const float *x, long n, float *peak, long *over);
 /// `x[i] *= start + step · (phase + i)` for i < n (a linear gain ramp).
 void aeq_gain_ramp(float *x, int n, float start, float step, int phase);
 
+// The radix-2 butterflies of a complex FFT of n points (a power of two ≥ 4) from span 4 on,
+// in place on split arrays; twiddles e^{−πik/s} for the span s at offset s (RealFFT's layout).
+void aeq_fft_stages(float *re, float *im, const float *twiddleRe, const float *twiddleIm, int n);
+
 /// 1 when the AVX2 copies run, 0 for the baseline ones (also with AEQ_BASELINE_KERNELS=1 set
 /// in the environment at start-up).
 int aeq_kernels_wide(void);
