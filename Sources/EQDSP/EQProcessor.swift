@@ -329,19 +329,25 @@ public struct EQProcessor: ~Copyable {
         let k = start[i], d = step[i]
         let stagesPerVector = 8 / lanesPerStage
         let o = 6 * (i / stagesPerVector), firstLane = (i % stagesPerVector) * lanesPerStage
-        for lane in firstLane..<(firstLane + lanesPerStage) {
-            startLanes[o][lane] = k.a1; startLanes[o + 1][lane] = k.a2; startLanes[o + 2][lane] = k.a3
-            startLanes[o + 3][lane] = k.m0; startLanes[o + 4][lane] = k.m1; startLanes[o + 5][lane] = k.m2
-            stepLanes[o][lane] = d.a1; stepLanes[o + 1][lane] = d.a2; stepLanes[o + 2][lane] = d.a3
-            stepLanes[o + 3][lane] = d.m0; stepLanes[o + 4][lane] = d.m1; stepLanes[o + 5][lane] = d.m2
+        // Plain float stores (element-wise SIMD8 writes went through whole vectors).
+        (startLanes + o).withMemoryRebound(to: Float.self, capacity: 48) { starts in
+            (stepLanes + o).withMemoryRebound(to: Float.self, capacity: 48) { steps in
+                for lane in firstLane..<(firstLane + lanesPerStage) {
+                    starts[lane] = k.a1; starts[8 + lane] = k.a2; starts[16 + lane] = k.a3
+                    starts[24 + lane] = k.m0; starts[32 + lane] = k.m1; starts[40 + lane] = k.m2
+                    steps[lane] = d.a1; steps[8 + lane] = d.a2; steps[16 + lane] = d.a3
+                    steps[24 + lane] = d.m0; steps[32 + lane] = d.m1; steps[40 + lane] = d.m2
+                }
+            }
         }
     }
 
     /// Ends a ramping sub-block exactly on the designed coefficients (no drift from steps).
+    /// The lane tables are written by the next `beginSubBlock`, which runs before any sample
+    /// and broadcasts every stage whose step was not zero.
     private mutating func finishSubBlock() {
         for i in 0..<stageCount where step[i] != .zero {
             start[i] = end[i]
-            broadcast(i)
         }
     }
 
