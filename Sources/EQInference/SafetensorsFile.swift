@@ -172,25 +172,35 @@ public struct SafetensorsFile: Sendable {
         guard let e = entry(named: name) else { throw .missingTensor(name: name) }
         guard e.dtype == "F16" else { throw .unsupportedDType(tensor: name, expected: "F16", found: e.dtype) }
         guard e.shape == expected else { throw .shapeMismatch(tensor: name, expected: expected, found: e.shape) }
-        var out = [Float](repeating: 0, count: e.elementCount)
-        for i in 0..<out.count {
-            let o = e.begin + 2 * i
-            let v = Float(Float16(bitPattern: UInt16(data[o]) | UInt16(data[o + 1]) << 8))
-            guard v.isFinite else { throw .nonFiniteValue(tensor: e.name, index: i) }
-            out[i] = v
+        // The entry's bytes lie inside the data section (checked when the header was read).
+        let n = e.elementCount
+        let out = data.withUnsafeBytes { raw in
+            [Float](unsafeUninitializedCapacity: n) { values, count in
+                for i in 0..<n {
+                    let bits = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: e.begin + 2 * i, as: UInt16.self))
+                    values[i] = Float(Float16(bitPattern: bits))
+                }
+                count = n
+            }
         }
+        if let i = out.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteValue(tensor: e.name, index: i) }
         return out
     }
 
     private func floatValues(_ e: TensorEntry, requireFinite: Bool) throws(ModelFileError) -> [Float] {
+        // The entry's bytes lie inside the data section (checked when the header was read).
         let n = e.elementCount
-        var out = [Float](repeating: 0, count: n)
-        for i in 0..<n {
-            let o = e.begin + 4 * i
-            let bits = UInt32(data[o]) | UInt32(data[o + 1]) << 8 | UInt32(data[o + 2]) << 16 | UInt32(data[o + 3]) << 24
-            let v = Float(bitPattern: bits)
-            if requireFinite && !v.isFinite { throw .nonFiniteValue(tensor: e.name, index: i) }
-            out[i] = v
+        let out = data.withUnsafeBytes { raw in
+            [Float](unsafeUninitializedCapacity: n) { values, count in
+                for i in 0..<n {
+                    let bits = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: e.begin + 4 * i, as: UInt32.self))
+                    values[i] = Float(bitPattern: bits)
+                }
+                count = n
+            }
+        }
+        if requireFinite, let i = out.firstIndex(where: { !$0.isFinite }) {
+            throw .nonFiniteValue(tensor: e.name, index: i)
         }
         return out
     }

@@ -163,6 +163,21 @@ func expectModelError(_ expected: ModelFileError, mentioning mention: String,
         }
     }
 
+    /// Half-precision tensors (the open vocabulary's table) widen exactly and reject a
+    /// non-finite value by its index.
+    @Test func readsHalfFloatsAndRejectsNonFiniteOnes() throws {
+        func image(_ halves: [UInt16]) -> [UInt8] {
+            let header = #"{"h":{"dtype":"F16","shape":[\#(halves.count)],"data_offsets":[0,\#(2 * halves.count)]}}"#
+            return SafetensorsWriter.image(header: header, data: halves.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        }
+        // 0, 1, −2, 65504 (the largest half), 2⁻²⁴ (the smallest subnormal).
+        let file = try SafetensorsFile(bytes: image([0x0000, 0x3C00, 0xC000, 0x7BFF, 0x0001]))
+        #expect(try file.halfFloats("h", shape: [5]) == [0, 1, -2, 65504, 0x1p-24])
+        expectModelError(.nonFiniteValue(tensor: "h", index: 2), mentioning: "index 2") {
+            _ = try SafetensorsFile(bytes: image([0x3C00, 0x3C00, 0x7C00])).halfFloats("h", shape: [3])
+        }
+    }
+
     @Test func rejectsNonStringMetadata() {
         let header = #"{"__metadata__":{"k":1}}"#
         expectModelError(.malformedEntry(tensor: "__metadata__", reason: "value of 'k' must be a string, found number"),
