@@ -25,22 +25,27 @@ typedef int i8u __attribute__((ext_vector_type(8), aligned(4)));
 
 #define KERNEL_ATTRIBUTES
 #define KERNEL_NAME(name) name##_baseline
+#define KERNEL_F16C 0
 #include "kernels.inc"
+#undef KERNEL_F16C
 #undef KERNEL_ATTRIBUTES
 #undef KERNEL_NAME
 
 #if defined(__x86_64__)
 #include <cpuid.h>
-#define KERNEL_ATTRIBUTES __attribute__((target("avx2")))
+#include <immintrin.h>
+#define KERNEL_ATTRIBUTES __attribute__((target("avx2,f16c")))
 #define KERNEL_NAME(name) name##_avx2
+#define KERNEL_F16C 1
 #include "kernels.inc"
+#undef KERNEL_F16C
 
-// AVX2 needs the processor (CPUID) and the system, which must save the upper halves of
+// The wide copies need AVX2 and F16C (every AVX2 processor has both) from the processor (CPUID), and the system, which must save the upper halves of
 // the YMM registers on a context switch (OSXSAVE and XCR0 bits 1–2).
 static int avx2_supported(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-    if (!(c & bit_OSXSAVE) || !(c & bit_AVX)) return 0;
+    if (!(c & bit_OSXSAVE) || !(c & bit_AVX) || !(c & bit_F16C)) return 0;
     unsigned lo, hi;
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
     if ((lo & 6) != 6) return 0;
@@ -59,6 +64,7 @@ static int avx2_supported(void) { return 0; }
 #define cell_column_avx2 cell_column_baseline
 #define peak_avx2 peak_baseline
 #define fft_stages_avx2 fft_stages_baseline
+#define half_to_float_avx2 half_to_float_baseline
 #endif
 
 static int wide;
@@ -121,6 +127,11 @@ void aeq_peak(const float *x, long n, float *peak, long *over) {
 void aeq_fft_stages(float *re, float *im, const float *twiddleRe, const float *twiddleIm, int n) {
     if (wide) fft_stages_avx2(re, im, twiddleRe, twiddleIm, n);
     else fft_stages_baseline(re, im, twiddleRe, twiddleIm, n);
+}
+
+void aeq_half_to_float(const void *halves, float *values, long count) {
+    if (wide) half_to_float_avx2((const unsigned char *)halves, values, count);
+    else half_to_float_baseline((const unsigned char *)halves, values, count);
 }
 
 void aeq_gain_ramp(float *x, int n, float start, float step, int phase) {

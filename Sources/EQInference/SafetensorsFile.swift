@@ -1,3 +1,4 @@
+import CKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -176,10 +177,7 @@ public struct SafetensorsFile: Sendable {
         let n = e.elementCount
         let out = data.withUnsafeBytes { raw in
             [Float](unsafeUninitializedCapacity: n) { values, count in
-                for i in 0..<n {
-                    let bits = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: e.begin + 2 * i, as: UInt16.self))
-                    values[i] = Float(Float16(bitPattern: bits))
-                }
+                if n > 0 { aeq_half_to_float(raw.baseAddress! + e.begin, values.baseAddress!, n) }
                 count = n
             }
         }

@@ -80,6 +80,9 @@ void aeq_gain_ramp(float *x, int n, float start, float step, int phase);
 // in place on split arrays; twiddles e^{−πik/s} for the span s at offset s (RealFFT's layout).
 void aeq_fft_stages(float *re, float *im, const float *twiddleRe, const float *twiddleIm, int n);
 
+// `count` little-endian IEEE half-precision values (any alignment) widened to float (exact).
+void aeq_half_to_float(const void *halves, float *values, long count);
+
 /// 1 when the AVX2 copies run, 0 for the baseline ones (also with AEQ_BASELINE_KERNELS=1 set
 /// in the environment at start-up).
 int aeq_kernels_wide(void);
