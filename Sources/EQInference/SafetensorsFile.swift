@@ -38,7 +38,10 @@ public struct SafetensorsFile: Sendable {
     public let entries: [TensorEntry]
     /// `__metadata__` (string to string), empty when absent.
     public let metadata: [String: String]
-    private let data: [UInt8]
+    // The whole file; the data section starts at `dataStart` (the entries' offsets are
+    // relative to it). Kept whole rather than copied out: the vocabulary is 6 MB.
+    private let bytes: [UInt8]
+    private let dataStart: Int
 
     /// Reads and validates the file at `path`.
     public init(path: String) throws(ModelFileError) {
@@ -95,7 +98,8 @@ public struct SafetensorsFile: Sendable {
         }
         self.entries = entries
         self.metadata = metadata
-        self.data = Array(bytes[headerEnd...])
+        self.bytes = bytes
+        dataStart = headerEnd
     }
 
     private static func entry(name: String, value: JSONValue, dataCount: Int) throws(ModelFileError) -> TensorEntry {
@@ -175,9 +179,9 @@ public struct SafetensorsFile: Sendable {
         guard e.shape == expected else { throw .shapeMismatch(tensor: name, expected: expected, found: e.shape) }
         // The entry's bytes lie inside the data section (checked when the header was read).
         let n = e.elementCount
-        let out = data.withUnsafeBytes { raw in
+        let out = bytes.withUnsafeBytes { raw in
             [Float](unsafeUninitializedCapacity: n) { values, count in
-                if n > 0 { aeq_half_to_float(raw.baseAddress! + e.begin, values.baseAddress!, n) }
+                if n > 0 { aeq_half_to_float(raw.baseAddress! + dataStart + e.begin, values.baseAddress!, n) }
                 count = n
             }
         }
@@ -188,10 +192,11 @@ public struct SafetensorsFile: Sendable {
     private func floatValues(_ e: TensorEntry, requireFinite: Bool) throws(ModelFileError) -> [Float] {
         // The entry's bytes lie inside the data section (checked when the header was read).
         let n = e.elementCount
-        let out = data.withUnsafeBytes { raw in
+        let out = bytes.withUnsafeBytes { raw in
             [Float](unsafeUninitializedCapacity: n) { values, count in
                 for i in 0..<n {
-                    let bits = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: e.begin + 4 * i, as: UInt32.self))
+                    let bits = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: dataStart + e.begin + 4 * i,
+                                                                      as: UInt32.self))
                     values[i] = Float(bitPattern: bits)
                 }
                 count = n
@@ -232,22 +237,23 @@ public struct SafetensorsFile: Sendable {
         guard fstat(fd, &info) == 0 else { throw .readFailed(path: path, errno: errno) }
         let size = Int(info.st_size)
         guard size <= maximumFileBytes else { throw .fileTooLarge(path: path, byteCount: size, limit: maximumFileBytes) }
-        var bytes = [UInt8](repeating: 0, count: size)
-        var done = 0
         var failure: Int32 = 0
-        bytes.withUnsafeMutableBytes { raw in
+        // Read straight into the array's storage (no zero-fill first); only what was read counts.
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            var done = 0
             while done < size {
-                let n = read(fd, raw.baseAddress! + done, size - done)
+                let n = read(fd, buffer.baseAddress! + done, size - done)
                 if n < 0 {
                     if errno == EINTR { continue }
                     failure = errno
-                    return
+                    break
                 }
                 if n == 0 { break }  // file shrank while reading: validation reports the truncation
                 done += n
             }
+            count = done
         }
         if failure != 0 { throw .readFailed(path: path, errno: failure) }
-        return done == size ? bytes : Array(bytes[0..<done])
+        return bytes
     }
 }
