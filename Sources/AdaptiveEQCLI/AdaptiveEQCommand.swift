@@ -16,6 +16,8 @@ struct AdaptiveEQCommand: ParsableCommand {
               adaptive-eq process in.flac out.flac --eq -3,120,2,400,1,0,1000,0.7,1.5,3000,1,2,8000
               adaptive-eq terms                                  list the vocabulary
             """,
+        // The package's release (CHANGELOG.md's latest version heading; a test keeps them equal).
+        version: "0.1.0",
         subcommands: [ProcessCommand.self, MergeSummariesCommand.self, TermsCommand.self, DemoCommand.self, AnalyzeCommand.self, ParametersCommand.self, BenchCommand.self, LiveCommand.self, StudioCommand.self])
 
     /// Runs the command line. Errors are reported as one line on stderr

@@ -315,6 +315,17 @@ import Testing
 }
 
 @Suite struct DocumentationTests {
+    /// `--version` prints the latest release of CHANGELOG.md.
+    @Test func versionIsTheLatestRelease() throws {
+        let changelog = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("CHANGELOG.md").path, encoding: .utf8)
+        let heading = try #require(changelog.split(separator: "\n").first { $0.hasPrefix("## [") && !$0.hasPrefix("## [Unreleased]") })
+        let released = heading.dropFirst(4).prefix { $0 != "]" }
+        let r = try runCLI(["--version"])
+        #expect(r.status == 0)
+        #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == String(released), "\(r.stdout) vs \(heading)")
+    }
+
     /// The README's parameter section is the output of `adaptive-eq parameters`.
     @Test func readmeParameterTableMatchesTheCode() throws {
         let readme = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
