@@ -40,8 +40,9 @@ typedef int i8u __attribute__((ext_vector_type(8), aligned(4)));
 #include "kernels.inc"
 #undef KERNEL_F16C
 
-// The wide copies need AVX2 and F16C (every AVX2 processor has both) from the processor (CPUID), and the system, which must save the upper halves of
-// the YMM registers on a context switch (OSXSAVE and XCR0 bits 1–2).
+// The wide copies need AVX2 and F16C from the processor (CPUID; every AVX2 processor has
+// F16C), and the system, which must save the upper halves of the YMM registers on a context
+// switch (OSXSAVE and XCR0 bits 1–2).
 static int avx2_supported(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;

@@ -26,9 +26,9 @@ public final class RealFFT {
     private let log2Half: Int
     /// Bit-reversed index for each of the `half` complex points.
     private let bitReverse: UnsafeMutablePointer<Int32>
-    /// Twiddles of the complex FFT, one contiguous run per stage so the butterflies can load
-    /// them four at a time: the stage of span s (4 ≤ s < half) keeps `e^{−πik/s}`, k < s, at
-    /// offset s.
+    /// Twiddles of the complex FFT, one contiguous run per stage so the butterflies (the C
+    /// kernel `aeq_fft_stages`) load them a vector at a time: the stage of span s (4 ≤ s < half)
+    /// keeps `e^{−πik/s}`, k < s, at offset s.
     private let twiddleRe: UnsafeMutablePointer<Float>
     private let twiddleIm: UnsafeMutablePointer<Float>
     /// `e^{−2πik/N}` for `k ≤ half/2`, the twiddles of the real/complex split.
