@@ -8,9 +8,7 @@ inferred word, which loads the open vocabulary) the builds run alternately 25 ti
 median CPU (user + system of the child) is printed. The file is made here (white noise,
 seeded); outputs go to a temporary folder.
 """
-import resource
-import statistics
-import subprocess
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -18,14 +16,7 @@ from pathlib import Path
 import numpy as np
 import scipy.io.wavfile
 
-
-def cpu_ms(cmd, must_succeed=True):
-    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if must_succeed and r.returncode != 0:
-        sys.exit(f"startup.py: {' '.join(cmd)} failed: {r.stderr.strip()}")
-    return (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000
+from versus import alternate
 
 
 def main():
@@ -35,6 +26,9 @@ def main():
         return
     if not builds:
         sys.exit(__doc__)
+    for b in builds:
+        if not (os.path.isfile(b) and os.access(b, os.X_OK)):
+            sys.exit(f"startup.py: {b} is not an executable file")
     with tempfile.TemporaryDirectory() as folder:
         clip, out = Path(folder) / "short.wav", str(Path(folder) / "out.wav")
         noise = np.random.default_rng(1).standard_normal((4410, 2)).astype(np.float32) * 0.1
@@ -45,12 +39,9 @@ def main():
             "0.1-s file, inferred word (hollow)": ["process", str(clip), out, "--term", "hollow", "--force"],
         }
         for name, args in cases.items():
-            times = {b: [] for b in builds}
-            for _ in range(25):
-                for b in builds:
-                    # Builds before 0.1.0's --version reject the option: the same start and parse.
-                    times[b].append(cpu_ms([b] + args, must_succeed=args != ["--version"]))
-            print(f"{name}: " + " | ".join(f"{b} {statistics.median(t):.1f} ms" for b, t in times.items()))
+            # Builds before 0.1.0's --version reject the option: the same start and parse.
+            medians = alternate({b: [b] + args for b in builds}, repeats=25, must_succeed=args != ["--version"])
+            print(f"{name}: " + " | ".join(f"{b} {1000 * t:.1f} ms" for b, t in medians.items()))
 
 
 if __name__ == "__main__":

@@ -48,20 +48,20 @@ def child_cpu_s():
     return r.ru_utime + r.ru_stime
 
 
-def cpu_of(cmd):
+def cpu_of(cmd, must_succeed=True):
     c0 = child_cpu_s()
     r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"versus.py: {' '.join(map(shlex.quote, cmd))} failed: {r.stderr.strip()}")
+    if must_succeed and r.returncode != 0:
+        sys.exit(f"{Path(sys.argv[0]).name}: {' '.join(map(shlex.quote, cmd))} failed: {r.stderr.strip()}")
     return child_cpu_s() - c0
 
 
-def alternate(commands, repeats):
+def alternate(commands, repeats, must_succeed=True):
     """Median CPU seconds of each command, the commands run in turn `repeats` times."""
     times = {k: [] for k in commands}
     for _ in range(repeats):
         for k, cmd in commands.items():
-            times[k].append(cpu_of(cmd))
+            times[k].append(cpu_of(cmd, must_succeed))
     return {k: statistics.median(v) for k, v in times.items()}
 
 
