@@ -177,28 +177,26 @@ public struct SafetensorsFile: Sendable {
         guard let e = entry(named: name) else { throw .missingTensor(name: name) }
         guard e.dtype == "F16" else { throw .unsupportedDType(tensor: name, expected: "F16", found: e.dtype) }
         guard e.shape == expected else { throw .shapeMismatch(tensor: name, expected: expected, found: e.shape) }
-        // The entry's bytes lie inside the data section (checked when the header was read).
-        let n = e.elementCount
-        let out = bytes.withUnsafeBytes { raw in
-            [Float](unsafeUninitializedCapacity: n) { values, count in
-                if n > 0 { aeq_half_to_float(raw.baseAddress! + dataStart + e.begin, values.baseAddress!, n) }
-                count = n
-            }
-        }
-        if let i = out.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteValue(tensor: e.name, index: i) }
-        return out
+        return try values(of: e, requireFinite: true) { aeq_half_to_float($0, $1, $2) }
     }
 
     private func floatValues(_ e: TensorEntry, requireFinite: Bool) throws(ModelFileError) -> [Float] {
+        try values(of: e, requireFinite: requireFinite) { source, values, n in
+            for i in 0..<n {
+                values[i] = Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+            }
+        }
+    }
+
+    /// The `elementCount` values of entry `e`, written by `decode(first byte, values, count)`
+    /// into an uninitialised array, then checked finite when asked (the first bad index named).
+    private func values(of e: TensorEntry, requireFinite: Bool,
+                        decode: (UnsafeRawPointer, UnsafeMutablePointer<Float>, Int) -> Void) throws(ModelFileError) -> [Float] {
         // The entry's bytes lie inside the data section (checked when the header was read).
         let n = e.elementCount
         let out = bytes.withUnsafeBytes { raw in
             [Float](unsafeUninitializedCapacity: n) { values, count in
-                for i in 0..<n {
-                    let bits = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: dataStart + e.begin + 4 * i,
-                                                                      as: UInt32.self))
-                    values[i] = Float(bitPattern: bits)
-                }
+                if n > 0 { decode(raw.baseAddress! + dataStart + e.begin, values.baseAddress!, n) }
                 count = n
             }
         }
