@@ -40,7 +40,8 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "A reference recording: show the matching EQ towards it instead of a word's EQ.")
     var reference: String?
 
-    @Option(help: "Intensity 0…1.")
+    @Option(name: .customLong(ControlParameter.intensity.flagName), parsing: .unconditional,
+            help: ControlParameter.intensity.flagHelp)
     var intensity: Float = ControlParameter.intensity.defaultValue
 
     @Option(help: "How many nearest words to list.")
@@ -63,7 +64,7 @@ struct AnalyzeCommand: ParsableCommand {
     var model: String?
 
     func validate() throws {
-        guard intensity.isFinite, (0...1).contains(intensity) else { throw CLIError("--intensity must be between 0 and 1") }
+        _ = try ControlParameter.intensity.checked(intensity)
         guard (1...50).contains(top) else { throw CLIError("--top must be 1…50") }
         _ = try ControlParameter.correctionLimit.checked(correctionLimitDecibels)
         if let plot, !(plot.hasSuffix(".svg") || plot.hasSuffix(".png")) { throw CLIError("--plot must end in .svg or .png") }

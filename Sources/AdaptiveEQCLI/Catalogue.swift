@@ -222,7 +222,7 @@ final class CatalogueRun: @unchecked Sendable {
             report(.rendered, "ok   \(item.input) -> \(item.output)" + (result.note.map { " (\($0))" } ?? ""),
                    seconds: result.seconds)
         } catch {
-            fail(item.input, (error as? CustomStringConvertible)?.description ?? "\(error)")
+            fail(item.input, String(describing: error))
         }
     }
 

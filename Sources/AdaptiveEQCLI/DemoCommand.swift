@@ -20,9 +20,9 @@ struct DemoCommand: ParsableCommand {
         }
         let original = "demo-original.wav"
         let rendered = "demo-\(term.lowercased()).wav"
-        var copy = try ProcessCommand.parse([clip, original, "--eq", "0,100,0,300,0.71,0,1000,0.71,0,3000,0.71,0,8000", "--force"])
+        let copy = try ProcessCommand.parse([clip, original, "--eq", "0,100,0,300,0.71,0,1000,0.71,0,3000,0.71,0,8000", "--force"])
         try copy.run()
-        var process = try ProcessCommand.parse([clip, rendered, "--term", term, "--intensity", String(intensity), "--force"])
+        let process = try ProcessCommand.parse([clip, rendered, "--term", term, "--intensity", String(intensity), "--force"])
         try process.run()
         print("wrote \(original) (the clip as bundled) and \(rendered) (\(term), intensity \(intensity))")
     }

@@ -33,16 +33,7 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Word to move the sound towards (see `adaptive-eq terms`).")
     var term = "warm"
 
-    @Option(name: .customLong(ControlParameter.intensity.flagName), parsing: .unconditional,
-            help: ControlParameter.intensity.flagHelp)
-    var intensity: Float = ControlParameter.intensity.defaultValue
-
-    @Option(name: .customLong(ControlParameter.secondTerm.flagName), help: ControlParameter.secondTerm.flagHelpWord)
-    var secondTerm: String?
-
-    @Option(name: .customLong(ControlParameter.blend.flagName), parsing: .unconditional,
-            help: ControlParameter.blend.flagHelp)
-    var blend: Float = ControlParameter.blend.defaultValue
+    @OptionGroup var word: WordFlags
 
     @Option(help: "adaptive, static or manual (manual is implied by --eq).")
     var mode: String?
@@ -50,20 +41,7 @@ struct LiveCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Manual EQ: 13 comma-separated parameters g1,f1,…,f5 (as in `process --eq`).")
     var eq: String?
 
-    @Option(name: .customLong(ControlParameter.smoothingTime.flagName), parsing: .unconditional,
-            help: ControlParameter.smoothingTime.flagHelp)
-    var smoothingMilliseconds: Float = ControlParameter.smoothingTime.defaultValue
-
-    @Option(name: .customLong(ControlParameter.outputGain.flagName), parsing: .unconditional,
-            help: ControlParameter.outputGain.flagHelp)
-    var outputGainDecibels: Float = ControlParameter.outputGain.defaultValue
-
-    @Option(name: .customLong(ControlParameter.correctionLimit.flagName), parsing: .unconditional,
-            help: ControlParameter.correctionLimit.flagHelp)
-    var correctionLimitDecibels: Float = ControlParameter.correctionLimit.defaultValue
-
-    @Option(name: .customLong(ControlParameter.loudnessMatch.flagName), help: ControlParameter.loudnessMatch.flagHelpChoice)
-    var loudnessMatch: Toggle = ControlParameter.loudnessMatch.defaultValue >= 0.5 ? .on : .off
+    @OptionGroup var engine: EngineFlags
 
     @Option(help: "Model file for adaptive mode (default: the bundled model, if any).")
     var model: String?
@@ -91,11 +69,6 @@ struct LiveCommand: ParsableCommand {
     var noReconnect = false
 
     func validate() throws {
-        for (parameter, value) in [(ControlParameter.intensity, intensity), (.blend, blend),
-                                   (.smoothingTime, smoothingMilliseconds), (.outputGain, outputGainDecibels),
-                                   (.correctionLimit, correctionLimitDecibels)] {
-            _ = try parameter.checked(value)
-        }
         if let duration, !(duration.isFinite && duration > 0) { throw CLIError("--duration must be a positive number of seconds") }
     }
 
@@ -105,13 +78,10 @@ struct LiveCommand: ParsableCommand {
         let vocabulary = Vocabulary(staticTerms: table, model: loaded)
         var controls = HostControls()
         controls.term = try vocabulary.termIndex(term)
-        controls.secondTerm = try secondTerm.map { try vocabulary.termIndex($0) } ?? controls.term
-        controls.blend = blend
-        controls.intensity = intensity
-        controls.smoothingTimeMilliseconds = smoothingMilliseconds
-        controls.outputGainDecibels = outputGainDecibels
-        controls.correctionLimitDecibels = correctionLimitDecibels
-        controls.matchesLoudness = loudnessMatch == .on
+        controls.secondTerm = try word.secondTerm.map { try vocabulary.termIndex($0) } ?? controls.term
+        controls.blend = word.blend
+        controls.intensity = word.intensity
+        engine.apply(to: &controls)
         if let mode {
             guard let m = EqualiserMode.allCases.first(where: { $0.label == mode.lowercased() }) else {
                 throw CLIError("--mode must be one of \(EqualiserMode.allCases.map(\.label).joined(separator: ", ")), got '\(mode)'")

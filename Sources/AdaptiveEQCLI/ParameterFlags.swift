@@ -43,3 +43,67 @@ func manualEQHelp() -> String {
 
 /// 46.4 → "46.4", 1000 → "1000".
 func formatted(_ v: Float) -> String { v == v.rounded() ? String(Int(v)) : String(format: "%g", v) }
+
+// MARK: - Option groups
+
+/// The second word, the blend and the intensity: what `process` and `live` take besides the
+/// first word. Unconditional parsing lets negative numbers ("--intensity -0.5") reach the
+/// range check and its clear message instead of being taken for a flag.
+struct WordFlags: ParsableArguments {
+    @Option(name: .customLong(ControlParameter.secondTerm.flagName), help: ControlParameter.secondTerm.flagHelpWord)
+    var secondTerm: String?
+
+    @Option(name: .customLong(ControlParameter.blend.flagName), parsing: .unconditional,
+            help: ControlParameter.blend.flagHelp)
+    var blend: Float = ControlParameter.blend.defaultValue
+
+    @Option(name: .customLong(ControlParameter.intensity.flagName), parsing: .unconditional,
+            help: ControlParameter.intensity.flagHelp)
+    var intensity: Float = ControlParameter.intensity.defaultValue
+
+    func validate() throws {
+        _ = try ControlParameter.blend.checked(blend)
+        _ = try ControlParameter.intensity.checked(intensity)
+    }
+}
+
+/// The engine's timing, gain and limit controls, shared by every command that runs the
+/// engine over audio (`process`, `live`, `analyze`), so each takes the same flags with the
+/// same ranges and messages.
+struct EngineFlags: ParsableArguments {
+    @Option(name: .customLong(ControlParameter.analysisInterval.flagName), parsing: .unconditional,
+            help: ControlParameter.analysisInterval.flagHelp)
+    var analysisMilliseconds: Float = ControlParameter.analysisInterval.defaultValue
+
+    @Option(name: .customLong(ControlParameter.smoothingTime.flagName), parsing: .unconditional,
+            help: ControlParameter.smoothingTime.flagHelp)
+    var smoothingMilliseconds: Float = ControlParameter.smoothingTime.defaultValue
+
+    @Option(name: .customLong(ControlParameter.outputGain.flagName), parsing: .unconditional,
+            help: ControlParameter.outputGain.flagHelp)
+    var outputGainDecibels: Float = ControlParameter.outputGain.defaultValue
+
+    @Option(name: .customLong(ControlParameter.correctionLimit.flagName), parsing: .unconditional,
+            help: ControlParameter.correctionLimit.flagHelp)
+    var correctionLimitDecibels: Float = ControlParameter.correctionLimit.defaultValue
+
+    @Option(name: .customLong(ControlParameter.loudnessMatch.flagName), help: ControlParameter.loudnessMatch.flagHelpChoice)
+    var loudnessMatch: Toggle = ControlParameter.loudnessMatch.defaultValue >= 0.5 ? .on : .off
+
+    func validate() throws {
+        for (parameter, value) in [(ControlParameter.analysisInterval, analysisMilliseconds),
+                                   (.smoothingTime, smoothingMilliseconds), (.outputGain, outputGainDecibels),
+                                   (.correctionLimit, correctionLimitDecibels)] {
+            _ = try parameter.checked(value)
+        }
+    }
+
+    /// Sets these controls; words, mode and intensity are the caller's.
+    func apply(to controls: inout HostControls) {
+        controls.analysisIntervalMilliseconds = analysisMilliseconds
+        controls.smoothingTimeMilliseconds = smoothingMilliseconds
+        controls.outputGainDecibels = outputGainDecibels
+        controls.correctionLimitDecibels = correctionLimitDecibels
+        controls.matchesLoudness = loudnessMatch == .on
+    }
+}

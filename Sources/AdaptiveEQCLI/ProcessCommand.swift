@@ -79,16 +79,7 @@ struct ProcessCommand: ParsableCommand {
     @Option(name: .customLong(ControlParameter.term.flagName), help: ControlParameter.term.flagHelpWord)
     var term: String?
 
-    @Option(name: .customLong(ControlParameter.secondTerm.flagName), help: ControlParameter.secondTerm.flagHelpWord)
-    var secondTerm: String?
-
-    @Option(name: .customLong(ControlParameter.blend.flagName), parsing: .unconditional,
-            help: ControlParameter.blend.flagHelp)
-    var blend: Float = ControlParameter.blend.defaultValue
-
-    @Option(name: .customLong(ControlParameter.intensity.flagName), parsing: .unconditional,
-            help: ControlParameter.intensity.flagHelp)
-    var intensity: Float = ControlParameter.intensity.defaultValue
+    @OptionGroup var word: WordFlags
 
     @Option(name: .customLong(ControlParameter.mode.flagName),
             help: ArgumentHelp("\(ControlParameter.mode.summary) Default: \(EqualiserMode.wordModes[Int(ControlParameter.mode.defaultValue)].label); with --reference, always static."))
@@ -101,24 +92,7 @@ struct ProcessCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Manual EQ: 13 comma-separated parameters (see below).")
     var eq: String?
 
-    @Option(name: .customLong(ControlParameter.analysisInterval.flagName), parsing: .unconditional,
-            help: ControlParameter.analysisInterval.flagHelp)
-    var analysisMilliseconds: Float = ControlParameter.analysisInterval.defaultValue
-
-    @Option(name: .customLong(ControlParameter.smoothingTime.flagName), parsing: .unconditional,
-            help: ControlParameter.smoothingTime.flagHelp)
-    var smoothingMilliseconds: Float = ControlParameter.smoothingTime.defaultValue
-
-    @Option(name: .customLong(ControlParameter.outputGain.flagName), parsing: .unconditional,
-            help: ControlParameter.outputGain.flagHelp)
-    var outputGainDecibels: Float = ControlParameter.outputGain.defaultValue
-
-    @Option(name: .customLong(ControlParameter.correctionLimit.flagName), parsing: .unconditional,
-            help: ControlParameter.correctionLimit.flagHelp)
-    var correctionLimitDecibels: Float = ControlParameter.correctionLimit.defaultValue
-
-    @Option(name: .customLong(ControlParameter.loudnessMatch.flagName), help: ControlParameter.loudnessMatch.flagHelpChoice)
-    var loudnessMatch: Toggle = ControlParameter.loudnessMatch.defaultValue >= 0.5 ? .on : .off
+    @OptionGroup var engine: EngineFlags
 
     @Option(help: "Automation file (CSV or JSON): control changes at times in seconds, from the starting controls the other options set (docs/AUTOMATION.md).")
     var automation: String?
@@ -147,29 +121,20 @@ struct ProcessCommand: ParsableCommand {
         guard blocks.contains(blockSize) else {
             throw CLIError("--block-size must be \(blocks.lowerBound)…\(blocks.upperBound), got \(blockSize)")
         }
-        for (parameter, value) in [(ControlParameter.intensity, intensity), (.blend, blend),
-                                   (.analysisInterval, analysisMilliseconds), (.smoothingTime, smoothingMilliseconds),
-                                   (.outputGain, outputGainDecibels), (.correctionLimit, correctionLimitDecibels)] {
-            _ = try parameter.checked(value)
-        }
         switch (term, eq, reference) {
         case (nil, nil, nil): throw CLIError("give --term WORD, --reference FILE or --eq PARAMETERS")
         case (.some, .some, _), (.some, _, .some), (_, .some, .some):
             throw CLIError("--term, --reference and --eq cannot be combined")
         default: break
         }
-        if reference != nil && (modeChoice == .adaptive || secondTerm != nil || automation != nil) {
+        if reference != nil && (modeChoice == .adaptive || word.secondTerm != nil || automation != nil) {
             throw CLIError("--reference applies one static matching EQ per file: it takes no --mode adaptive, --term-b or --automation")
         }
     }
 
     func run() throws {
         var controls = HostControls()
-        controls.analysisIntervalMilliseconds = analysisMilliseconds
-        controls.smoothingTimeMilliseconds = smoothingMilliseconds
-        controls.outputGainDecibels = outputGainDecibels
-        controls.correctionLimitDecibels = correctionLimitDecibels
-        controls.matchesLoudness = loudnessMatch == .on
+        engine.apply(to: &controls)
         let vocabulary: Vocabulary?
         var referenceMatch: ReferenceMatch?
         if let eq {
@@ -178,22 +143,22 @@ struct ProcessCommand: ParsableCommand {
             vocabulary = nil
         } else if let reference {
             // Measured once here; each input is measured when it is rendered (`RenderJob`).
-            referenceMatch = try ReferenceMatch(path: reference, intensity: intensity, showProgress: outputFolder == nil)
+            referenceMatch = try ReferenceMatch(path: reference, intensity: word.intensity, showProgress: outputFolder == nil)
             vocabulary = nil
         } else {
             // A learnt word as given is a row of the model; anything else (an inferred word,
             // a phrase) becomes one more row, so every host path below stays the same.
             var open: OpenVocabulary?? = nil
             let first = try loadModel(path: model).resolve(term!, vocabulary: &open)
-            let second = try secondTerm.map { try first.model.resolve($0, vocabulary: &open) }
+            let second = try word.secondTerm.map { try first.model.resolve($0, vocabulary: &open) }
             for answer in [first.answer] + (second.map { [$0.answer] } ?? []) where !answer.isVerbatimLearnt {
                 FileHandle.standardError.write("adaptive-eq: \(answer.provenance)\n".data(using: .utf8)!)
             }
             controls.mode = mode.mode
             controls.term = first.term
             controls.secondTerm = second?.term ?? first.term
-            controls.blend = blend
-            controls.intensity = min(max(intensity * first.answer.intensityScale, 0), 1)
+            controls.blend = word.blend
+            controls.intensity = min(max(word.intensity * first.answer.intensityScale, 0), 1)
             vocabulary = HostVocabulary(staticTerms: try loadStaticTerms(), model: second?.model ?? first.model)
         }
         var job = RenderJob(controls: controls, vocabulary: vocabulary, blockSize: blockSize, overwrite: force)

@@ -223,6 +223,14 @@ import Testing
         try expectFailure(["process", good, "\(dir)/o.wav", "--eq", "0,100,x,300,0.7,0,1000,0.7,0,3000,0.7,0,8000"], mentions: "not a number")
         try expectFailure(["process", good, "\(dir)/o.mp3", "--term", "warm"], mentions: ".wav, .flac or .aiff")
         try expectFailure(["process", good, "\(dir)/no/such/folder/o.wav", "--term", "warm"], mentions: "cannot write")
+        // The word and engine flags are one shared definition: the same ranges and messages in
+        // every command that takes them (negative numbers reach the range check too).
+        try expectFailure(["analyze", good, "--intensity", "-0.5"], mentions: "--intensity must be 0 … 1, got -0.5")
+        try expectFailure(["live", "--intensity", "1.5"], mentions: "--intensity must be 0 … 1, got 1.5")
+        try expectFailure(["live", "--analysis-ms", "4"], mentions: "--analysis-ms must be 5 … 1000 ms, got 4.0")
+        try expectFailure(["live", "--correction-limit-db", "-1"], mentions: "--correction-limit-db must be")
+        try expectFailure(["process", good, "\(dir)/o.wav", "--term", "warm", "--blend", "-0.01"], mentions: "--blend must be 0 … 1")
+        try expectFailure(["process", good, "\(dir)/o.wav", "--term", "warm", "--smoothing-ms", "2001"], mentions: "--smoothing-ms must be 0 … 2000 ms")
         try expectFailure(["frobnicate"], mentions: "adaptive-eq")
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/o.wav"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
