@@ -12,15 +12,16 @@ public struct OpenVocabulary: Sendable {
     public let words: [String]
     public let learntCount: Int
     public let latentCount: Int
-    /// `[words, latentCount]` row-major.
-    private let z: [Float]
+    /// `[words, latentCount]`, half floats widened a row at a time (only a few rows are ever read).
+    private let z: HalfRows
     /// `[words, nearestCount]` indices of learnt rows.
     private let nearest: [Int32]
     /// Cosine similarity of each word's embedding to its nearest learnt word.
     private let similarity: [Float]
     /// `[learntCount, 3]`: SAFE-DB rows, Audealize contributors, Audealize agreement.
     private let support: [Float]
-    private let rows: [String: Int]
+    /// Rows of the learnt words; the inferred ones are found by binary search (sorted on load).
+    private let learntRows: [String: Int]
     /// Per row, how far to trust an inferred word: the cross-validated share of words like it
     /// whose bass/treble lean came out right (docs/VOCABULARY.md); nil in tables without it.
     private let trustValues: [Float]?
@@ -44,22 +45,12 @@ public struct OpenVocabulary: Sendable {
             throw .invalidMetadata(key: "format", value: format, expected: Self.formatName)
         }
         latentCount = try file.metadataInt("latent")
-        let text = try file.metadataString("words")
-        // Split on the newline byte (a character-wise split of 75,000 lines costs tens of ms).
-        words = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-            .map { String(decoding: $0, as: UTF8.self) }
-        var rows = [String: Int](minimumCapacity: words.count)
-        for (i, w) in words.enumerated() {
-            guard !w.isEmpty, rows.updateValue(i, forKey: w) == nil else {
-                throw .invalidMetadata(key: "words", value: w, expected: "distinct non-empty words, one per line")
-            }
-        }
-        self.rows = rows
         learntCount = try file.metadataInt("learnt")
-        guard learntCount > 0, learntCount <= words.count, latentCount > 0 else {
-            throw .invalidMetadata(key: "learnt", value: String(learntCount), expected: "1 … number of words")
+        (words, learntRows) = try Self.words(try file.metadataString("words"), learntCount: learntCount)
+        guard latentCount > 0 else {
+            throw .invalidMetadata(key: "latent", value: String(latentCount), expected: "a positive integer")
         }
-        z = try file.halfFloats("vocab.z", shape: [words.count, latentCount])
+        z = try file.halfRows("vocab.z", shape: [words.count, latentCount])
         similarity = try file.halfFloats("vocab.similarity", shape: [words.count])
         support = try file.floats("vocab.support", shape: [learntCount, 3])
         flatLatent = try file.floats("vocab.flat", shape: [latentCount])
@@ -76,7 +67,7 @@ public struct OpenVocabulary: Sendable {
         var descriptive = [Bool](repeating: file.metadata["descriptive"] == nil, count: learntCount)
         for line in (file.metadata["descriptive"] ?? "").utf8.split(separator: UInt8(ascii: "\n")) {
             let w = String(decoding: line, as: UTF8.self)
-            guard let r = rows[w], r < learntCount else {
+            guard let r = learntRows[w] else {
                 throw .invalidMetadata(key: "descriptive", value: String(w), expected: "learnt words, one per line")
             }
             descriptive[r] = true
@@ -84,15 +75,71 @@ public struct OpenVocabulary: Sendable {
         descriptiveRows = descriptive
     }
 
+    /// The table's words split at newlines: one distinct non-empty word per row, the learnt ones
+    /// first (any order), then the inferred ones sorted by their UTF-8 bytes, which `row(of:)`
+    /// searches. One pass over the bytes: a character-wise split of 75,000 lines and a
+    /// dictionary of all of them cost tens of ms.
+    private static func words(_ text: String, learntCount: Int) throws(ModelFileError) -> ([String], [String: Int]) {
+        guard learntCount > 0 else {
+            throw .invalidMetadata(key: "learnt", value: String(learntCount), expected: "1 … number of words")
+        }
+        var text = text
+        var words: [String] = []
+        var learnt = [String: Int](minimumCapacity: learntCount)
+        var bad: (word: String, expected: String)?
+        text.withUTF8 { bytes in
+            var previous = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+            var start = 0
+            while start <= bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+                let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                let word = String(decoding: line, as: UTF8.self)
+                if line.isEmpty {
+                    bad = (word, "non-empty words, one per line")
+                } else if words.count < learntCount {
+                    if learnt.updateValue(words.count, forKey: word) != nil { bad = (word, "distinct learnt words") }
+                } else {
+                    if words.count > learntCount && !previous.lexicographicallyPrecedes(line) {
+                        bad = (word, "inferred words distinct and sorted by their bytes")
+                    }
+                    previous = line
+                }
+                if bad != nil { return }
+                words.append(word)
+                start = end + 1
+            }
+        }
+        if let bad { throw .invalidMetadata(key: "words", value: bad.word, expected: bad.expected) }
+        guard learntCount <= words.count else {
+            throw .invalidMetadata(key: "learnt", value: String(learntCount), expected: "1 … number of words")
+        }
+        for w in learnt.keys where inferredRow(of: w, in: words, from: learntCount) != nil {
+            throw .invalidMetadata(key: "words", value: w, expected: "each word on one row only")
+        }
+        return (words, learnt)
+    }
+
+    /// Binary search of the rows `first…` of `words`, sorted by their UTF-8 bytes.
+    private static func inferredRow(of word: String, in words: [String], from first: Int) -> Int? {
+        var (low, high) = (first, words.count)
+        while low < high {
+            let mid = (low + high) / 2
+            if words[mid].utf8.elementsEqual(word.utf8) { return mid }
+            if words[mid].utf8.lexicographicallyPrecedes(word.utf8) { low = mid + 1 } else { high = mid }
+        }
+        return nil
+    }
+
     /// Row of `word` (exact, already normalised), or nil.
-    public func row(of word: String) -> Int? { rows[word] }
+    public func row(of word: String) -> Int? {
+        learntRows[word] ?? Self.inferredRow(of: word, in: words, from: learntCount)
+    }
 
     public func isLearnt(_ row: Int) -> Bool { row < learntCount }
 
     /// `z_target` of `row`.
-    public func latent(at row: Int) -> [Float] {
-        Array(z[row * latentCount..<(row + 1) * latentCount])
-    }
+    public func latent(at row: Int) -> [Float] { z.row(row) }
 
     /// The learnt rows closest in meaning to `row`, closest first (for a learnt word, itself first).
     public func nearestLearnt(_ row: Int) -> [Int] {

@@ -180,6 +180,28 @@ public struct SafetensorsFile: Sendable {
         return try values(of: e, requireFinite: true) { aeq_half_to_float($0, $1, $2) }
     }
 
+    /// The 2-D `F16` tensor `name` left as half floats in the file's bytes and widened a row at
+    /// a time, after checking its shape is exactly `shape` and every value is finite: for large
+    /// tables of which only a few rows are read (the vocabulary's 75,000 latents). A row reads
+    /// the same values `halfFloats` gives.
+    public func halfRows(_ name: String, shape expected: [Int]) throws(ModelFileError) -> HalfRows {
+        guard let e = entry(named: name) else { throw .missingTensor(name: name) }
+        guard e.dtype == "F16" else { throw .unsupportedDType(tensor: name, expected: "F16", found: e.dtype) }
+        guard e.shape == expected, expected.count == 2 else { throw .shapeMismatch(tensor: name, expected: expected, found: e.shape) }
+        let start = dataStart + e.begin
+        // A half is infinite or NaN when its five exponent bits are all set.
+        let firstBad: Int? = bytes.withUnsafeBytes { raw in
+            let base = raw.baseAddress! + start
+            for i in 0..<e.elementCount
+            where UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) & 0x7C00 == 0x7C00 {
+                return i
+            }
+            return nil
+        }
+        if let firstBad { throw .nonFiniteValue(tensor: name, index: firstBad) }
+        return HalfRows(bytes: bytes, start: start, rowCount: expected[0], rowLength: expected[1])
+    }
+
     private func floatValues(_ e: TensorEntry, requireFinite: Bool) throws(ModelFileError) -> [Float] {
         try values(of: e, requireFinite: requireFinite) { source, values, n in
             for i in 0..<n {
@@ -253,5 +275,29 @@ public struct SafetensorsFile: Sendable {
         }
         if failure != 0 { throw .readFailed(path: path, errno: failure) }
         return bytes
+    }
+}
+
+/// A table of half floats kept in the bytes of the file it came from (`SafetensorsFile.halfRows`).
+public struct HalfRows: Sendable {
+    private let bytes: [UInt8]
+    private let start: Int
+    public let rowCount: Int
+    public let rowLength: Int
+
+    fileprivate init(bytes: [UInt8], start: Int, rowCount: Int, rowLength: Int) {
+        (self.bytes, self.start, self.rowCount, self.rowLength) = (bytes, start, rowCount, rowLength)
+    }
+
+    /// Row `r` widened to floats (exact: every half is a float).
+    public func row(_ r: Int) -> [Float] {
+        precondition(r >= 0 && r < rowCount, "row \(r) outside 0..<\(rowCount)")
+        let n = rowLength
+        return bytes.withUnsafeBytes { raw in
+            [Float](unsafeUninitializedCapacity: n) { values, count in
+                if n > 0 { aeq_half_to_float(raw.baseAddress! + start + 2 * r * n, values.baseAddress!, n) }
+                count = n
+            }
+        }
     }
 }

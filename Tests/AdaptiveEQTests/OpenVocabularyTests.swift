@@ -53,6 +53,61 @@ import Testing
         }
     }
 
+    /// Every word finds its own row (learnt words by table, inferred ones by binary search), and
+    /// every row's latent is the table's half floats widened.
+    @Test func everyWordFindsItsRowAndLatent() throws {
+        let v = Self.vocabulary
+        for (i, w) in v.words.enumerated() where v.row(of: w) != i {
+            Issue.record("'\(w)' found at \(v.row(of: w).map(String.init) ?? "nil"), not \(i)")
+            return
+        }
+        for w in ["", "zzzzzz", "aa-", "warmx", "Warm", "a\u{301}"] { #expect(v.row(of: w) == nil, "\(w)") }
+        let file = try SafetensorsFile(path: BundledResources.vocabularyPath!)
+        let z = try file.halfFloats("vocab.z", shape: [v.count, v.latentCount])
+        for r in stride(from: 0, to: v.count, by: 7) {
+            #expect(v.latent(at: r) == Array(z[r * v.latentCount..<(r + 1) * v.latentCount]), "row \(r)")
+        }
+    }
+
+    /// The word list is checked on load: non-empty, learnt words distinct, inferred words sorted
+    /// by their bytes (which the search relies on), no word on two rows.
+    @Test func wordListIsChecked() throws {
+        func table(_ words: String, learnt: Int = 1) throws -> OpenVocabulary {
+            let n = words.split(separator: "\n", omittingEmptySubsequences: false).count
+            var data: [UInt8] = []
+            var entries: [String] = []
+            func add(_ name: String, _ dtype: String, _ shape: [Int], _ bytes: [UInt8]) {
+                entries.append(#""\#(name)":{"dtype":"\#(dtype)","shape":\#(shape),"data_offsets":[\#(data.count),\#(data.count + bytes.count)]}"#)
+                data += bytes
+            }
+            add("vocab.z", "F16", [n, 1], [UInt8](repeating: 0, count: 2 * n))
+            add("vocab.similarity", "F16", [n], [UInt8](repeating: 0, count: 2 * n))
+            add("vocab.nearest", "F16", [n, 3], [UInt8](repeating: 0, count: 6 * n))
+            add("vocab.support", "F32", [learnt, 3], [UInt8](repeating: 0, count: 12 * learnt))
+            add("vocab.flat", "F32", [1], [0, 0, 0, 0])
+            let escaped = words.replacingOccurrences(of: "\n", with: "\\n")
+            let metadata = #""__metadata__":{"format":"adaptive-eq-vocabulary","latent":"1","learnt":"\#(learnt)","words":"\#(escaped)"}"#
+            let header = "{" + ([metadata] + entries).joined(separator: ",") + "}"
+            return try OpenVocabulary(file: SafetensorsFile(bytes: SafetensorsWriter.image(header: header, data: data)))
+        }
+        let ok = try table("warm\nbright\na\nab\nb", learnt: 2)
+        #expect(ok.row(of: "warm") == 0 && ok.row(of: "bright") == 1 && ok.row(of: "a") == 2)
+        #expect(ok.row(of: "ab") == 3 && ok.row(of: "b") == 4 && ok.row(of: "aa") == nil && ok.row(of: "c") == nil)
+        let bad: [(String, Int, String)] = [
+            ("warm\nb\na", 1, "sorted"), ("warm\na\na", 1, "sorted"), ("warm\nwarm\na", 2, "distinct"),
+            ("warm\na\nwarm", 1, "one row"), ("warm\n\na", 1, "non-empty"), ("warm\na\n", 1, "non-empty"),
+            ("warm\na", 3, "number of words"), ("warm\na", 0, "number of words"),
+        ]
+        for (words, learnt, mention) in bad {
+            do {
+                _ = try table(words, learnt: learnt)
+                Issue.record("\(words.debugDescription) (learnt \(learnt)) loaded")
+            } catch {
+                #expect(String(describing: error).contains(mention), "\(words.debugDescription): \(error)")
+            }
+        }
+    }
+
     @Test func everyListedWordAnswers() {
         let v = Self.vocabulary
         for w in v.words {

@@ -178,6 +178,35 @@ func expectModelError(_ expected: ModelFileError, mentioning mention: String,
         }
     }
 
+    /// A half table read a row at a time gives the values the whole-table read gives, and is
+    /// checked on load like it: non-finite values by index, the shape exactly.
+    @Test func halfRowsReadWhatHalfFloatsRead() throws {
+        func image(_ halves: [UInt16], shape: [Int]) -> [UInt8] {
+            let header = #"{"h":{"dtype":"F16","shape":\#(shape),"data_offsets":[0,\#(2 * halves.count)]}}"#
+            return SafetensorsWriter.image(header: header, data: halves.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        }
+        var generator = SystemRandomNumberGenerator()
+        // Every finite half pattern somewhere in a 3 × 20,000 table (the exponent 0x1F means ±inf/NaN).
+        let halves = (0..<60_000).map { _ -> UInt16 in
+            var h = UInt16.random(in: 0...UInt16.max, using: &generator)
+            if h & 0x7C00 == 0x7C00 { h &= 0xBFFF }
+            return h
+        }
+        let file = try SafetensorsFile(bytes: image(halves, shape: [3, 20_000]))
+        let whole = try file.halfFloats("h", shape: [3, 20_000])
+        let rows = try file.halfRows("h", shape: [3, 20_000])
+        #expect(rows.rowCount == 3 && rows.rowLength == 20_000)
+        for r in 0..<3 {
+            #expect(rows.row(r).map(\.bitPattern) == whole[r * 20_000..<(r + 1) * 20_000].map(\.bitPattern))
+        }
+        expectModelError(.nonFiniteValue(tensor: "h", index: 4), mentioning: "index 4") {
+            _ = try SafetensorsFile(bytes: image([0, 0, 0, 0, 0xFC00, 0], shape: [2, 3])).halfRows("h", shape: [2, 3])
+        }
+        expectModelError(.shapeMismatch(tensor: "h", expected: [6], found: [2, 3]), mentioning: "h") {
+            _ = try SafetensorsFile(bytes: image([0, 0, 0, 0, 0, 0], shape: [2, 3])).halfRows("h", shape: [6])
+        }
+    }
+
     @Test func rejectsNonStringMetadata() {
         let header = #"{"__metadata__":{"k":1}}"#
         expectModelError(.malformedEntry(tensor: "__metadata__", reason: "value of 'k' must be a string, found number"),
