@@ -26,8 +26,11 @@ public struct WordPhrase: Equatable, Sendable {
     /// longer text is refused without a search for suggestions.
     public static let maximumLength = 64
     static let awayWords: Set<String> = ["less", "not", "no", "without"]
+    /// Words that only modify another: alone they name no sound ("very", "not").
+    public static let modifierOnly: Set<String> = awayWords.union(towards)
+        .union(scales.filter { $0.words.count == 1 }.map { $0.words[0] })
 
-    /// Parses `text`; nil when no single word remains after the modifiers.
+    /// Parses `text`; nil when no single word remains after the modifiers, or only a modifier.
     public init?(_ text: String) {
         var tokens = text.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         var scale: Float = 1
@@ -48,7 +51,8 @@ public struct WordPhrase: Equatable, Sendable {
         }
         guard tokens.count == 1, let word = tokens.first,
               word.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || $0 == "-" || $0 == "'" }),
-              word.unicodeScalars.contains(where: { ("a"..."z").contains($0) })
+              word.unicodeScalars.contains(where: { ("a"..."z").contains($0) }),
+              !Self.modifierOnly.contains(word)
         else { return nil }
         self.word = word
         self.away = away

@@ -26,11 +26,16 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    @Option(help: "Blocks to time for the block and eq stages.")
+    @Option(parsing: .unconditional, help: "Blocks to time for the block and eq stages, 100…1000000.")
     var blocks = 4000
 
     @Option(help: "Model file to use instead of the bundled one.")
     var model: String?
+
+    func validate() throws {
+        // Percentiles need enough calls; the timings are kept in memory.
+        guard (100...1_000_000).contains(blocks) else { throw CLIError("--blocks must be 100…1000000, got \(blocks)") }
+    }
 
     func run() throws {
         let model = try loadModel(path: model)

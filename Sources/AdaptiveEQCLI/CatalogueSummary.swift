@@ -67,9 +67,24 @@ struct CatalogueSummary: Codable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIError("cannot read the summary '\(path)'")
         }
-        do { return try JSONDecoder().decode(CatalogueSummary.self, from: data) } catch {
+        let summary: CatalogueSummary
+        do { summary = try JSONDecoder().decode(CatalogueSummary.self, from: data) } catch {
             throw CLIError("'\(path)' is not a catalogue summary (written by process --summary)")
         }
+        guard summary.isPlausible else {
+            throw CLIError("'\(path)' is not a catalogue summary: its counts or times are negative or impossibly large")
+        }
+        return summary
+    }
+
+    /// Counts and times a run can have written: none negative, counts adding up, none so large
+    /// that adding a batch array's summaries could overflow.
+    var isPlausible: Bool {
+        let limit = 1 << 40
+        let counts = [files, rendered, skipped, failed, jobs]
+        let times = [audioSeconds, wallSeconds, cpuSeconds]
+        return counts.allSatisfy { (0...limit).contains($0) } && rendered + skipped + failed == files
+            && failures.count <= failed && times.allSatisfy { $0.isFinite && (0...1e12).contains($0) }
     }
 }
 

@@ -100,7 +100,7 @@ struct ProcessCommand: ParsableCommand {
     @Option(help: "Model file to use instead of the bundled one.")
     var model: String?
 
-    @Option(name: .customLong("block-size"), help: "Frames per processing block, 1…65536 (any length renders the same).")
+    @Option(name: .customLong("block-size"), parsing: .unconditional, help: "Frames per processing block, 1…65536 (any length renders the same).")
     var blockSize: Int = 512
 
     @Flag(help: "Overwrite OUTPUT if it exists (with --output-dir: render existing outputs again).")

@@ -32,6 +32,15 @@ struct AutomationTests {
         #expect(last.term == 1 && last.intensity == 1 && last.mode == .static && !last.enabled)
         #expect(last.outputGainDecibels == -6 && last.manual.g1 == 4 && stepsA[1].timeSeconds == 1.5)
         #expect(stepsA[0].controls.term == 0 && stepsA[0].controls.intensity == 0.5 && stepsA[0].controls.enabled)
+        // Saved with Windows line endings (a spreadsheet's CSV): the same steps, the same line numbers.
+        let crlf = try Automation(text: csv.replacing("\n", with: "\r\n"))
+        #expect(try crlf.controlSteps(from: HostControls(), vocabulary: vocabulary).map(\.controls) == stepsA.map(\.controls))
+        do {
+            _ = try Automation(text: "time,term\r\n0,warm\r\n1,wram\r\n").controlSteps(from: HostControls(), vocabulary: vocabulary)
+            Issue.record("an unknown word in a CRLF file was accepted")
+        } catch {
+            #expect(error.description.contains("line 3") && !error.description.contains("\r"), "\(error.description)")
+        }
     }
 
     /// Every kind of mistake is reported with the line it is on.

@@ -231,6 +231,19 @@ import Testing
         try expectFailure(["live", "--correction-limit-db", "-1"], mentions: "--correction-limit-db must be")
         try expectFailure(["process", good, "\(dir)/o.wav", "--term", "warm", "--blend", "-0.01"], mentions: "--blend must be 0 … 1")
         try expectFailure(["process", good, "\(dir)/o.wav", "--term", "warm", "--smoothing-ms", "2001"], mentions: "--smoothing-ms must be 0 … 2000 ms")
+        try expectFailure(["process", good, "\(dir)/o.wav", "--term", "warm", "--block-size", "-1"], mentions: "--block-size must be")
+        try expectFailure(["bench", "--blocks", "0"], mentions: "--blocks must be 100…1000000, got 0")
+        try expectFailure(["bench", "--blocks", "-1"], mentions: "--blocks must be")
+        try expectFailure(["bench", "--blocks", "99999999999"], mentions: "--blocks must be")
+        // Summaries whose counts could not come from a run (negative, or adding up past Int).
+        let huge = #"{"audio_seconds":5,"cpu_seconds":0,"failed":0,"failures":[],"files":4611686018427387904,"jobs":2,"rendered":4611686018427387904,"skipped":0,"slice":"0/2","wall_seconds":0.1}"#
+        let negative = #"{"audio_seconds":-5,"cpu_seconds":0,"failed":0,"failures":[],"files":1,"jobs":1,"rendered":1,"skipped":0,"slice":"1/2","wall_seconds":0.1}"#
+        FileManager.default.createFile(atPath: "\(dir)/s0.json", contents: Data(huge.utf8))
+        FileManager.default.createFile(atPath: "\(dir)/s1.json", contents: Data(negative.utf8))
+        try expectFailure(["merge-summaries", "\(dir)/s0.json", "\(dir)/s0.json"], mentions: "is not a catalogue summary")
+        try expectFailure(["merge-summaries", "\(dir)/s1.json"], mentions: "negative or impossibly large")
+        try FileManager.default.removeItem(atPath: "\(dir)/s0.json")
+        try FileManager.default.removeItem(atPath: "\(dir)/s1.json")
         try expectFailure(["frobnicate"], mentions: "adaptive-eq")
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/o.wav"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
