@@ -188,6 +188,11 @@ public final class AudioFileWriter {
     public let writesFloat: Bool
     private let temporaryPath: String
     private var handle: OpaquePointer?
+    private var info: SF_INFO
+    /// For a float AIFF: the first samples written, as long as they are fewer than the bytes of
+    /// the PEAK chunk left out (see `finish`); nil for other files or once the file is longer.
+    private var shortAIFF: [Float]?
+    private let peakChunkSamples: Int
 
     /// Opens a writer for `path`. The container comes from the extension; the encoding keeps
     /// the source's where the container allows it (float stays float, 16/24-bit stay), and
@@ -237,10 +242,16 @@ public final class AudioFileWriter {
                 ? reason : "cannot create a file in '\(folder.isEmpty ? "." : folder)' (\(reason))")
         }
         handle = h
+        self.info = info
         // Integer outputs clip at full scale instead of wrapping around.
         sf_command(h, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
         // No PEAK chunk in float files: many readers (scipy among them) warn about it.
         sf_command(h, Int32(SFC_SET_ADD_PEAK_CHUNK), nil, Int32(SF_FALSE))
+        // libsndfile's AIFF header is written with the chunk and shrunk at close, which leaves
+        // stale bytes when the audio is shorter than the chunk (16 + 8 bytes per channel).
+        let sampleBytes = minor == UInt32(SF_FORMAT_DOUBLE) ? 8 : 4
+        peakChunkSamples = (16 + 8 * channelCount + sampleBytes - 1) / sampleBytes
+        shortAIFF = container == .aiff && writesFloat ? [] : nil
     }
 
     deinit {
@@ -257,12 +268,33 @@ public final class AudioFileWriter {
         guard written == frames else {
             throw .writeFailed(path: path, reason: String(cString: sf_strerror(handle)))
         }
+        if let kept = shortAIFF {
+            let samples = frames * channelCount
+            shortAIFF = kept.count + samples < peakChunkSamples
+                ? kept + UnsafeBufferPointer(start: buffer, count: samples) : nil
+        }
     }
 
     /// Completes the file and moves it to its destination.
     public func finish() throws(AudioFileError) {
-        guard let h = handle else { return }
+        guard var h = handle else { return }
         handle = nil
+        if let samples = shortAIFF {
+            // Too short to leave the PEAK chunk out: written again with it (libsndfile's default).
+            sf_close(h)
+            guard let again = sf_open(temporaryPath, Int32(SFM_WRITE), &info) else {
+                unlink(temporaryPath)
+                throw .writeFailed(path: path, reason: String(cString: sf_strerror(nil)))
+            }
+            h = again
+            let frames = samples.count / channelCount
+            guard sf_writef_float(h, samples, sf_count_t(frames)) == frames else {
+                let reason = String(cString: sf_strerror(h))
+                sf_close(h)
+                unlink(temporaryPath)
+                throw .writeFailed(path: path, reason: reason)
+            }
+        }
         sf_write_sync(h)
         let status = sf_close(h)
         guard status == 0 else {

@@ -95,6 +95,35 @@ let tone: [Float] = {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["out.\(ext)"])
     }
 
+    /// Float and double AIFF files of every short length (fewer bytes than the PEAK chunk the
+    /// writer leaves out, and just beyond) read back with their frames and samples, written in
+    /// one call or frame by frame.
+    @Test(arguments: [AudioFormat.Encoding.float32, .float64])
+    func shortFloatAIFFReadsBackExactly(encoding: AudioFormat.Encoding) throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for channels in [1, 2, 8] {
+            for frames in 1...12 {
+                for byFrame in [false, true] {
+                    let path = "\(dir)/short-\(channels)-\(frames)-\(byFrame).aiff"
+                    let samples = (0..<frames * channels).map { Float($0 + 1) / 64 }
+                    let writer = try AudioFileWriter(path: path, sampleRate: 44_100, channelCount: channels,
+                                                     like: AudioFormat(container: .wav, encoding: encoding), overwrite: false)
+                    try samples.withUnsafeBufferPointer { b in
+                        if byFrame {
+                            for f in 0..<frames { try writer.write(b.baseAddress! + f * channels, frames: 1) }
+                        } else {
+                            try writer.write(b.baseAddress!, frames: frames)
+                        }
+                    }
+                    try writer.finish()
+                    let (reader, back) = try readAll(path)
+                    #expect(reader.channelCount == channels && back == samples, "\(channels) ch, \(frames) frames: \(back)")
+                }
+            }
+        }
+    }
+
     @Test func abandonedWriterLeavesNothingBehind() throws {
         let dir = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
