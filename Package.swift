@@ -41,7 +41,9 @@ let package = Package(
         .target(name: "EQInference", dependencies: ["EQCore", "CKernels"]),
         .target(name: "AdaptiveEQ", dependencies: ["EQCore", "EQDSP", "EQAnalysis", "EQInference"]),
         .target(name: "AdaptiveEQResources", resources: [.copy("Resources")]),
-        .target(name: "AudioFile", dependencies: ["CSndfile", "CKernels"]),
+        .target(name: "AudioFile", dependencies: ["CSndfile", "CKernels", "CFileCleanup"]),
+        // Hidden partial files deleted when a render is stopped by a signal.
+        .target(name: "CFileCleanup"),
         .systemLibrary(name: "CLV2", pkgConfig: "lv2", providers: [.apt(["lv2-dev"])]),
         .target(name: "AdaptiveEQLV2", dependencies: ["AdaptiveEQ", "EQDSP", "CLV2"]),
         .executableTarget(name: "AdaptiveEQLV2TTL", dependencies: ["AdaptiveEQLV2", "AdaptiveEQ"]),

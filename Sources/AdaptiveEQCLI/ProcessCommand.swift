@@ -133,6 +133,8 @@ struct ProcessCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Ctrl-C, a kill or a batch system's time limit leaves no hidden partial files behind.
+        removePartialFilesOnStopSignals()
         var controls = HostControls()
         engine.apply(to: &controls)
         let vocabulary: Vocabulary?

@@ -1,3 +1,4 @@
+import CFileCleanup
 import CSndfile
 import Foundation
 
@@ -193,6 +194,8 @@ public final class AudioFileWriter {
     /// the PEAK chunk left out (see `finish`); nil for other files or once the file is longer.
     private var shortAIFF: [Float]?
     private let peakChunkSamples: Int
+    /// The temporary file's slot in the list deleted on a stop signal.
+    private var cleanupSlot: Int32 = -1
 
     /// Opens a writer for `path`. The container comes from the extension; the encoding keeps
     /// the source's where the container allows it (float stays float, 16/24-bit stay), and
@@ -243,6 +246,7 @@ public final class AudioFileWriter {
         }
         handle = h
         self.info = info
+        cleanupSlot = aeq_cleanup_add(temporaryPath)
         // Integer outputs clip at full scale instead of wrapping around.
         sf_command(h, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
         // No PEAK chunk in float files: many readers (scipy among them) warn about it.
@@ -259,6 +263,7 @@ public final class AudioFileWriter {
             sf_close(handle)
             unlink(temporaryPath)
         }
+        aeq_cleanup_remove(cleanupSlot)
     }
 
     /// Appends `frames` interleaved frames.
@@ -279,6 +284,7 @@ public final class AudioFileWriter {
     public func finish() throws(AudioFileError) {
         guard var h = handle else { return }
         handle = nil
+        defer { aeq_cleanup_remove(cleanupSlot); cleanupSlot = -1 }
         if let samples = shortAIFF {
             // Too short to leave the PEAK chunk out: written again with it (libsndfile's default).
             sf_close(h)
@@ -307,6 +313,13 @@ public final class AudioFileWriter {
             throw .writeFailed(path: path, reason: reason)
         }
     }
+}
+
+/// From now on SIGINT, SIGTERM and SIGHUP delete the hidden partial and scratch files of every
+/// output being written before the process stops (as the signal would stop it). For command-line
+/// tools; a host that handles these signals itself should not call it.
+public func removePartialFilesOnStopSignals() {
+    aeq_cleanup_install_handlers()
 }
 
 /// True when both paths name the same file (same device and inode), or the same text path.

@@ -1,3 +1,4 @@
+import CFileCleanup
 import CKernels
 import Foundation
 
@@ -40,6 +41,9 @@ public final class HeadroomWriter {
     private let output: AudioFileWriter
     private let scratch: AudioFileWriter?
     private let scratchPath: String
+    /// The scratch file's slot in the list deleted on a stop signal (it exists from the scratch
+    /// writer's `finish` until this writer goes).
+    private let scratchSlot: Int32
     private let channelCount: Int
     private let sampleRate: Int
 
@@ -56,9 +60,13 @@ public final class HeadroomWriter {
         scratch = writesFloat ? nil
             : try AudioFileWriter(path: scratchPath, sampleRate: sampleRate, channelCount: channelCount,
                                   like: source, overwrite: true, scratch: true)
+        scratchSlot = writesFloat ? -1 : aeq_cleanup_add(scratchPath)
     }
 
-    deinit { unlink(scratchPath) }
+    deinit {
+        unlink(scratchPath)
+        aeq_cleanup_remove(scratchSlot)
+    }
 
     /// Appends `frames` interleaved frames.
     public func write(_ buffer: UnsafePointer<Float>, frames: Int) throws(AudioFileError) {

@@ -250,6 +250,34 @@ import Testing
                 == ["corrupt.wav", "empty.wav", "good.wav", "notes.txt"])
     }
 
+    /// A render stopped by SIGINT, SIGTERM (a batch system's time limit) or SIGHUP leaves
+    /// neither the output nor its hidden partial and scratch files, and ends as the signal ends
+    /// a process. The signal is sent once the partial file exists, i.e. mid-render.
+    @Test(arguments: [SIGINT, SIGTERM, SIGHUP])
+    func stoppedRenderLeavesNoFiles(signal: Int32) throws {
+        let dir = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // 16-bit output: the float scratch file exists beside the partial output.
+        let frames = 44_100 * 240
+        let noise = (0..<frames).map { i in Float(sin(Double(i) * 0.01)) * 0.3 }
+        try writeAudio(Audio(sampleRate: 44_100, channels: [noise, noise]), to: "\(dir)/in.wav", encoding: .pcm16)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: cliPath)
+        process.arguments = ["process", "\(dir)/in.wav", "\(dir)/out.wav", "--term", "warm"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        func hidden() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix(".") } }
+        while hidden().isEmpty && process.isRunning && Date() < deadline { usleep(2_000) }
+        #expect(!hidden().isEmpty, "no partial file appeared while rendering")
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == signal,
+                "ended with \(process.terminationReason.rawValue) \(process.terminationStatus)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir)
+        #expect(left == ["in.wav"], "\(left)")
+    }
+
     @Test func inputIsNeverOverwritten() throws {
         let dir = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
