@@ -42,7 +42,9 @@ struct AdaptiveEQCommand: ParsableCommand {
     }
 
     static func fail(_ message: String, code: Int32) -> Never {
-        FileHandle.standardError.write("adaptive-eq: error: \(message)\n".data(using: .utf8)!)
+        // One line whatever the message quotes (a word typed with a newline in it).
+        let line = message.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: "\\n")
+        FileHandle.standardError.write("adaptive-eq: error: \(line)\n".data(using: .utf8)!)
         Foundation.exit(code)
     }
 }

@@ -104,11 +104,15 @@ struct AnalyzeCommand: ParsableCommand {
         let grid = (0..<96).map { 20 * pow(1000.0, Double($0) / 95) }
         var applied = [Double](repeating: 0, count: grid.count)
         var appliedBlocks = 0
+        var heard = false
         while true {
             let got = reader.readPlanar(into: planar, channelStride: chunk, frames: chunk, scratch: interleaved)
             if got <= 0 { break }
             for c in 0..<channels { pointers[c] = planar + c * chunk }
             inputSpectrum.add(pointers, channels: channels, frames: got)
+            if !heard {
+                heard = (0..<channels).contains { c in (0..<got).contains { let x = planar[c * chunk + $0]; return x != 0 && x.isFinite } }
+            }
             var offset = 0
             while offset < got {
                 let n = min(512, got - offset)
@@ -133,6 +137,7 @@ struct AnalyzeCommand: ParsableCommand {
             for c in 0..<channels { pointers[c] = planar + c * chunk }
             outputSpectrum.add(pointers, channels: channels, frames: got)
         }
+        guard heard else { throw CLIError("'\(input)' is silent (every sample zero or not a number): there is no colouration to analyse") }
         guard latents > 0 else { throw CLIError("'\(input)' is too short to analyse (needs about 0.1 s)") }
         let zMean = zSum.map { Float($0 / Double(latents)) }
 

@@ -59,7 +59,8 @@ struct CatalogueSummary: Codable, Equatable {
             if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
             try Data((jsonLine() + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw CLIError("cannot write the summary '\(path)': \(error.localizedDescription)")
+            let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { ($0 as! NSError).localizedDescription }
+            throw CLIError("cannot write the summary '\(path)'" + (reason.map { ": \($0)" } ?? ""))
         }
     }
 

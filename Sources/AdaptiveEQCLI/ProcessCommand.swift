@@ -114,6 +114,15 @@ struct ProcessCommand: ParsableCommand {
             guard jobs == nil && slice == nil && summary == nil else { throw CLIError("--jobs, --slice and --summary need --output-dir") }
         } else {
             guard !paths.isEmpty else { throw CLIError("give the input files or folders to render into --output-dir") }
+            // Caught here, before any work, instead of one file-system error per input or a
+            // summary lost after the whole render.
+            var isFolder: ObjCBool = false
+            if let outputFolder, FileManager.default.fileExists(atPath: outputFolder, isDirectory: &isFolder), !isFolder.boolValue {
+                throw CLIError("--output-dir '\(outputFolder)' is a file, not a folder")
+            }
+            if let summary, FileManager.default.fileExists(atPath: summary, isDirectory: &isFolder), isFolder.boolValue {
+                throw CLIError("--summary '\(summary)' is a folder; give a file name")
+            }
         }
         if let jobs, !(1...256).contains(jobs) { throw CLIError("--jobs must be 1…256, got \(jobs)") }
         _ = try catalogueSlice()
