@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "EQDSP", dependencies: ["EQCore", "CKernels"]),
         .target(name: "EQAnalysis", dependencies: ["CKernels"]),
         .target(name: "EQInference", dependencies: ["EQCore", "CKernels"]),
-        .target(name: "AdaptiveEQ", dependencies: ["EQCore", "EQDSP", "EQAnalysis", "EQInference"]),
+        .target(name: "AdaptiveEQ", dependencies: ["EQCore", "EQDSP", "EQAnalysis", "EQInference", "CKernels"]),
         .target(name: "AdaptiveEQResources", resources: [.copy("Resources")]),
         .target(name: "AudioFile", dependencies: ["CSndfile", "CKernels", "CFileCleanup"]),
         // Hidden partial files deleted when a render is stopped by a signal.
@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "EQDSPTests", dependencies: ["EQDSP", "CKernels", "CMallocCounter", "CRetainCounter", "AEQTestSupport"]),
         .testTarget(name: "EQAnalysisTests", dependencies: ["EQAnalysis", "EQInference", "CKernels", "CMallocCounter"], path: "Tests/EQAnalysisTests"),
         .testTarget(name: "EQInferenceTests", dependencies: ["EQInference", "CKernels"]),
-        .testTarget(name: "AdaptiveEQTests", dependencies: ["AdaptiveEQ", "AdaptiveEQResources", "AudioFile", "EQAnalysis", "EQInference", "CMallocCounter", "CRetainCounter", "AEQTestSupport"]),
+        .testTarget(name: "AdaptiveEQTests", dependencies: ["AdaptiveEQ", "AdaptiveEQResources", "AudioFile", "EQAnalysis", "EQInference", "CKernels", "CMallocCounter", "CRetainCounter", "AEQTestSupport"]),
         .testTarget(name: "AudioFileTests", dependencies: ["AudioFile", "CSndfile", "AEQTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["AudioFile", "EQDSP", "AEQTestSupport"]),
         // Runs the studio server on a loopback port and talks to it over HTTP.

@@ -1,3 +1,4 @@
+import CKernels
 import EQDSP
 import EQInference
 
@@ -254,6 +255,10 @@ public struct HostEqualiser: ~Copyable {
     public mutating func process(inputs: UnsafePointer<UnsafePointer<Float>>,
                                  outputs: UnsafePointer<UnsafeMutablePointer<Float>>,
                                  frameCount: Int, controls new: HostControls) {
+        // Subnormal input (a tail fading out upstream) would cost 10-20x per sample; read as
+        // zero instead, for this call only (the host's thread keeps its own setting).
+        let floatState = aeq_denormals_off()
+        defer { aeq_denormals_restore(floatState) }
         apply(new)
         var done = 0
         while done < frameCount {

@@ -17,6 +17,9 @@ extension ControlParameter {
     /// The table's summary and range, for `--help` (which adds the default).
     var flagHelp: ArgumentHelp { ArgumentHelp("\(summary) \(rangeText).") }
 
+    /// The same with the default, for options declared optional (`--help` shows no default then).
+    var flagHelpWithDefault: ArgumentHelp { ArgumentHelp("\(summary) \(rangeText). (default: \(formatted(defaultValue)))") }
+
     /// Help for a word control: the summary (words are listed by `adaptive-eq terms`).
     var flagHelpWord: ArgumentHelp { ArgumentHelp("\(summary) See `adaptive-eq terms`.") }
 
@@ -53,13 +56,23 @@ struct WordFlags: ParsableArguments {
     @Option(name: .customLong(ControlParameter.secondTerm.flagName), help: ControlParameter.secondTerm.flagHelpWord)
     var secondTerm: String?
 
+    // Optional so a command can tell a given value from the default (`process --eq` refuses
+    // them); `--help` shows the default through the help text.
     @Option(name: .customLong(ControlParameter.blend.flagName), parsing: .unconditional,
-            help: ControlParameter.blend.flagHelp)
-    var blend: Float = ControlParameter.blend.defaultValue
+            help: ControlParameter.blend.flagHelpWithDefault)
+    var blendGiven: Float?
+    var blend: Float { blendGiven ?? ControlParameter.blend.defaultValue }
 
     @Option(name: .customLong(ControlParameter.intensity.flagName), parsing: .unconditional,
-            help: ControlParameter.intensity.flagHelp)
-    var intensity: Float = ControlParameter.intensity.defaultValue
+            help: ControlParameter.intensity.flagHelpWithDefault)
+    var intensityGiven: Float?
+    var intensity: Float { intensityGiven ?? ControlParameter.intensity.defaultValue }
+
+    /// The flags given on the command line, as the user wrote them (for messages).
+    var given: [String] {
+        [(ControlParameter.secondTerm, secondTerm != nil), (.blend, blendGiven != nil), (.intensity, intensityGiven != nil)]
+            .filter(\.1).map { "--" + $0.0.flagName }
+    }
 
     func validate() throws {
         _ = try ControlParameter.blend.checked(blend)

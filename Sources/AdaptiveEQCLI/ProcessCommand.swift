@@ -136,6 +136,10 @@ struct ProcessCommand: ParsableCommand {
             throw CLIError("--term, --reference and --eq cannot be combined")
         default: break
         }
+        if eq != nil && (modeChoice != nil || !word.given.isEmpty) {
+            let flags = (modeChoice != nil ? ["--mode"] : []) + word.given
+            throw CLIError("--eq applies its 13 parameters as given: \(flags.joined(separator: ", ")) would have no effect")
+        }
         if reference != nil && (modeChoice == .adaptive || word.secondTerm != nil || automation != nil) {
             throw CLIError("--reference applies one static matching EQ per file: it takes no --mode adaptive, --term-b or --automation")
         }

@@ -19,10 +19,10 @@ enum ParameterText {
             case .toggle:
                 return plain >= 0.5 ? "On" : "Off"
             case .continuous:
-                return number(plain)
+                return number(plain, span: Double(parameter.range.upperBound - parameter.range.lowerBound))
             }
         default:
-            return number(plain)
+            return number(plain, span: Double(parameter.range.upperBound - parameter.range.lowerBound))
         }
     }
 
@@ -48,11 +48,25 @@ enum ParameterText {
         return v
     }
 
-    /// Shortest decimal text that reads back as the same `Float` (deterministic, fast).
-    static func number(_ v: Double) -> String {
-        let f = Float(v)
-        if f == f.rounded() && abs(f) < 1e6 { return String(Int(f)) }
-        return String(f)
+    /// `v` as decimal text to a hundred-thousandth of the parameter's span, rounded to a power
+    /// of ten (0.001 dB, 0.01 Hz below 1 kHz of span, 1 Hz above 10 kHz): hosts hand values
+    /// over as Float, so unrounded text read "1000.00006" or "7.1525574e-07" dB. Text and value
+    /// convert both ways and the text of a value read back is the same text.
+    static func number(_ v: Double, span: Double) -> String {
+        guard v.isFinite else { return "0" }
+        // The step is 10^exponent (the span's decade less 5); negative exponents are decimal places.
+        var decade = 0, x = span > 0 && span.isFinite ? span : 1
+        while x >= 10 { x /= 10; decade += 1 }
+        while x < 1 { x *= 10; decade -= 1 }
+        let exponent = decade - 4
+        let power = (0..<abs(exponent)).reduce(Int64(1)) { r, _ in r * 10 }
+        let units = Int64((exponent >= 0 ? v / Double(power) : v * Double(power)).rounded())
+        if exponent >= 0 { return String(units * power) }
+        let magnitude = units.magnitude, unit = UInt64(power)
+        var fraction = String(magnitude % unit)
+        fraction = String(repeating: "0", count: -exponent - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return (units < 0 ? "-" : "") + String(magnitude / unit) + (fraction.isEmpty ? "" : "." + fraction)
     }
 
     /// Copies `text` as UTF-16 into a host's String128 (NUL-terminated, truncated).

@@ -168,3 +168,18 @@ void aeq_linear_unpack(const float *packed, int n, int outputCount, float *weigh
     FOR_EACH_PACKED(n, outputCount, UNPACK);
 #undef UNPACK
 }
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+// MXCSR bit 15 flushes subnormal results to zero, bit 6 reads subnormal inputs as zero.
+#define AEQ_FTZ_DAZ 0x8040u
+unsigned aeq_denormals_off(void) {
+    const unsigned previous = _mm_getcsr();
+    _mm_setcsr(previous | AEQ_FTZ_DAZ);
+    return previous;
+}
+void aeq_denormals_restore(unsigned previous) { _mm_setcsr(previous); }
+#else
+unsigned aeq_denormals_off(void) { return 0; }
+void aeq_denormals_restore(unsigned previous) { (void)previous; }
+#endif

@@ -1,5 +1,6 @@
 import AEQTestSupport
 import AdaptiveEQ
+import CKernels
 import CMallocCounter
 import CRetainCounter
 import EQDSP
@@ -43,6 +44,25 @@ import Glibc
             }
         }
         return y
+    }
+
+    /// Subnormal input (a tail fading out upstream) is read as zero while the host renders, so
+    /// it neither costs the slow path per sample nor comes out subnormal; the caller's thread
+    /// gets its floating-point state back.
+    @Test func subnormalInputComesOutAsZerosAndTheThreadStateIsKept() {
+        var rng = SeededGenerator(seed: 7)
+        let x = (0..<48_000).map { _ in Float.random(in: -1...1, using: &rng) * 1e-39 }
+        #expect(x.contains { $0 != 0 && $0.isSubnormal })
+        let stateBefore = aeq_denormals_off()
+        aeq_denormals_restore(stateBefore)
+        var host = HostEqualiser(vocabulary: [])
+        host.prepare(sampleRateHz: 48_000, channelCount: 1)
+        let y = render(&host, x, blockSize: 512) { _ in controls(.flat) }
+        let stateAfter = aeq_denormals_off()
+        aeq_denormals_restore(stateAfter)
+        #expect(stateAfter == stateBefore)
+        let subnormal = y.filter { $0 != 0 && $0.isSubnormal }.count
+        #expect(subnormal == 0, "\(subnormal) subnormal output samples")
     }
 
     @Test(arguments: [44_100.0, 48_000, 96_000])

@@ -252,6 +252,12 @@ import Testing
         try expectFailure(["process", good, "--output-dir", "\(dir)/out", "--summary", dir, "--term", "warm"], mentions: "is a folder")
         try FileManager.default.removeItem(atPath: "\(dir)/afile")
         try FileManager.default.removeItem(atPath: "\(dir)/silence.wav")
+        // Options --eq would ignore are refused instead of silently doing nothing.
+        let flat = "0,100,0,300,0.71,0,1000,0.71,0,3000,0.71,0,8000"
+        try expectFailure(["process", good, "\(dir)/o.wav", "--eq", flat, "--intensity", "0.5"],
+                          mentions: "--eq applies its 13 parameters as given: --intensity would have no effect")
+        try expectFailure(["process", good, "\(dir)/o.wav", "--eq", flat, "--mode", "static", "--term-b", "airy"],
+                          mentions: "--mode, --term-b would have no effect")
         try expectFailure(["frobnicate"], mentions: "adaptive-eq")
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/o.wav"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted()

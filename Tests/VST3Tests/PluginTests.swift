@@ -81,6 +81,12 @@ import Testing
             }
             #expect(p.isReadOnly == (info.flags & 2 != 0))
             #expect(p.isReadOnly || info.flags & 1 != 0, "Ardour drops parameters it cannot automate")
+            // A default reads as the table writes it: hosts pass Float values, and unrounded
+            // text showed "1000.00006" Hz or "7.1525574e-07" dB.
+            if info.step_count == 0 && !p.isReadOnly {
+                let text = try #require(plugin.text(id: info.id, normalized: Double(Float(info.default_normalized_value))))
+                #expect(!text.contains("e") && !text.contains("0000"), "\(p.title): default reads '\(text)'")
+            }
             // Text and value convert both ways; numbers are plain decimal text.
             for n in stride(from: 0.0, through: 1.0, by: 0.125) {
                 let text = try #require(plugin.text(id: info.id, normalized: n))
@@ -94,6 +100,9 @@ import Testing
         #expect(plugin.normalized(id: Self.mode, text: "static") == 0.5)
         #expect(plugin.text(id: Self.bypass, normalized: 1) == "On")
         #expect(plugin.normalized(id: Self.intensity, text: "0.25") == 0.25)
+        let gain = UInt32(ControlParameter.outputGain.rawValue)
+        let minus3 = try #require(plugin.normalized(id: gain, text: "-3 dB"))
+        #expect(plugin.text(id: gain, normalized: Double(Float(minus3))) == "-3")
         #expect(plugin.normalized(id: Self.intensity, text: "loud") == nil)
         #expect(plugin.normalized(id: Self.term, text: "xqzzv") == nil)
         let bypassInfo = try #require(plugin.parameterInfo(Int(Self.bypass)))

@@ -83,6 +83,14 @@ void aeq_fft_stages(float *re, float *im, const float *twiddleRe, const float *t
 // `count` little-endian IEEE half-precision values (any alignment) widened to float (exact).
 void aeq_half_to_float(const void *halves, float *values, long count);
 
+/// Turns on flush-to-zero and denormals-are-zero for the calling thread and returns the state
+/// to restore. Subnormal floats (below 1.2e-38, e.g. a reverb tail fading out upstream) cost
+/// 10-20 times as much per operation on x86; as zeros they change nothing audible. A no-op
+/// returning 0 elsewhere.
+unsigned aeq_denormals_off(void);
+/// Restores what `aeq_denormals_off` returned.
+void aeq_denormals_restore(unsigned previous);
+
 /// 1 when the AVX2 copies run, 0 for the baseline ones (also with AEQ_BASELINE_KERNELS=1 set
 /// in the environment at start-up).
 int aeq_kernels_wide(void);
