@@ -53,6 +53,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Write a plot of the EQ curves and spectra (.svg, or .png when rsvg-convert is installed).")
     var plot: String?
 
+    @Flag(help: "Replace the --plot file if it exists.")
+    var force = false
+
     @Option(name: .customLong(ControlParameter.correctionLimit.flagName), parsing: .unconditional,
             help: ControlParameter.correctionLimit.flagHelp)
     var correctionLimitDecibels: Float = ControlParameter.correctionLimit.defaultValue
@@ -68,6 +71,10 @@ struct AnalyzeCommand: ParsableCommand {
         guard (1...50).contains(top) else { throw CLIError("--top must be 1…50") }
         _ = try ControlParameter.correctionLimit.checked(correctionLimitDecibels)
         if let plot, !(plot.hasSuffix(".svg") || plot.hasSuffix(".png")) { throw CLIError("--plot must end in .svg or .png") }
+        if let plot, pathsReferToSameFile(plot, input) { throw CLIError("--plot '\(plot)' is the input file") }
+        if let plot, !force, FileManager.default.fileExists(atPath: plot) {
+            throw CLIError("'\(plot)' exists; add --force to replace it")
+        }
         if reference != nil && termChoice != nil { throw CLIError("--term and --reference cannot be combined") }
     }
 

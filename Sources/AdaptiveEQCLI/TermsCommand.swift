@@ -38,6 +38,13 @@ struct TermsCommand: ParsableCommand {
     @Option(help: "Model file to use instead of the bundled one.")
     var model: String?
 
+    func validate() throws {
+        if staticTable && !phrases.isEmpty {
+            throw CLIError("--static lists the whole SAFE-DB table; look words up without it (adaptive-eq terms \(phrases.joined(separator: " ")))")
+        }
+        if staticTable && all { throw CLIError("--all lists the vocabulary's learnt words; --static lists the SAFE-DB table: give one of them") }
+    }
+
     func run() throws {
         if staticTable { return try printStaticTable() }
         if !phrases.isEmpty { return try lookUp() }

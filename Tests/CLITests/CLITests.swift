@@ -258,6 +258,7 @@ import Testing
                           mentions: "--eq applies its 13 parameters as given: --intensity would have no effect")
         try expectFailure(["process", good, "\(dir)/o.wav", "--eq", flat, "--mode", "static", "--term-b", "airy"],
                           mentions: "--mode, --term-b would have no effect")
+        try expectFailure(["terms", "hollow", "--static"], mentions: "--static lists the whole SAFE-DB table")
         try expectFailure(["frobnicate"], mentions: "adaptive-eq")
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/o.wav"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted()

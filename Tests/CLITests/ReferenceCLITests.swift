@@ -113,6 +113,11 @@ import Testing
         #expect(manual.status == 0, "\(manual.stderr)")
         let plot = try runCLI(["analyze", "\(dir)/dark.wav", "--reference", "\(dir)/bright.wav", "--plot", "\(dir)/p.svg"])
         #expect(plot.status == 0 && FileManager.default.fileExists(atPath: "\(dir)/p.svg"), "\(plot.stderr)")
+        // An existing plot is replaced only with --force.
+        let again = try runCLI(["analyze", "\(dir)/dark.wav", "--reference", "\(dir)/bright.wav", "--plot", "\(dir)/p.svg"])
+        #expect(again.status != 0 && again.stderr.contains("exists; add --force"), "\(again.stderr)")
+        let forced = try runCLI(["analyze", "\(dir)/dark.wav", "--reference", "\(dir)/bright.wav", "--plot", "\(dir)/p.svg", "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
     }
 
     @Test func monoStereoAndOtherRatesMatch() throws {
