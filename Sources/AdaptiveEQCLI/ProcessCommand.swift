@@ -136,6 +136,9 @@ struct ProcessCommand: ParsableCommand {
             throw CLIError("--term, --reference and --eq cannot be combined")
         default: break
         }
+        if word.blendGiven != nil && word.secondTerm == nil && automation == nil && eq == nil {
+            throw CLIError("--blend mixes in a second word: give it with --term-b")
+        }
         if eq != nil && (modeChoice != nil || !word.given.isEmpty) {
             let flags = (modeChoice != nil ? ["--mode"] : []) + word.given
             throw CLIError("--eq applies its 13 parameters as given: \(flags.joined(separator: ", ")) would have no effect")

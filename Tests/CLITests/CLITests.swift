@@ -259,6 +259,7 @@ import Testing
         try expectFailure(["process", good, "\(dir)/o.wav", "--eq", flat, "--mode", "static", "--term-b", "airy"],
                           mentions: "--mode, --term-b would have no effect")
         try expectFailure(["terms", "hollow", "--static"], mentions: "--static lists the whole SAFE-DB table")
+        try expectFailure(["process", good, "\(dir)/o.wav", "--term", "warm", "--blend", "0.5"], mentions: "--blend mixes in a second word")
         try expectFailure(["frobnicate"], mentions: "adaptive-eq")
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/o.wav"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
