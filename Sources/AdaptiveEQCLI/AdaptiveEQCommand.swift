@@ -23,6 +23,12 @@ struct AdaptiveEQCommand: ParsableCommand {
     /// Runs the command line. Errors are reported as one line on stderr
     /// ("adaptive-eq: error: …") with exit code 1 (2 for usage errors); help goes to stdout.
     static func main() {
+        // `help NAME` of a subcommand that does not exist printed the overview with status 0.
+        let arguments = CommandLine.arguments.dropFirst()
+        if arguments.first == "help", let name = arguments.dropFirst().first, !name.hasPrefix("-"),
+           !configuration.subcommands.contains(where: { $0._commandName == name }) {
+            fail("no subcommand '\(name)'; the subcommands are " + configuration.subcommands.map { $0._commandName }.joined(separator: ", "), code: 2)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -260,6 +260,8 @@ import Testing
                           mentions: "--mode, --term-b would have no effect")
         try expectFailure(["terms", "hollow", "--static"], mentions: "--static lists the whole SAFE-DB table")
         try expectFailure(["process", good, "\(dir)/o.wav", "--term", "warm", "--blend", "0.5"], mentions: "--blend mixes in a second word")
+        try expectFailure(["help", "nope"], mentions: "no subcommand 'nope'")
+        #expect(try runCLI(["help", "process"]).status == 0)
         try expectFailure(["frobnicate"], mentions: "adaptive-eq")
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/o.wav"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
