@@ -81,7 +81,7 @@ struct WordFlags: ParsableArguments {
 }
 
 /// The engine's timing, gain and limit controls, shared by every command that runs the
-/// engine over audio (`process`, `live`, `analyze`), so each takes the same flags with the
+/// engine over a stream (`process`, `live`), so each takes the same flags with the
 /// same ranges and messages.
 struct EngineFlags: ParsableArguments {
     @Option(name: .customLong(ControlParameter.analysisInterval.flagName), parsing: .unconditional,
