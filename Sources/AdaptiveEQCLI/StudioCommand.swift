@@ -94,9 +94,32 @@ struct StudioCommand: ParsableCommand {
             do { try await app.runService() } catch { outcome.error = error }
             finished.signal()
         }
+        // The server stops gracefully on SIGINT/SIGTERM, waiting for open requests; one whose
+        // client stopped sending mid-body would hold it forever, so the stop is bounded.
+        let folder = state.temporaryFolder
+        let watchdogs = [SIGINT, SIGTERM].map { signal -> DispatchSourceSignal in
+            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+            source.setEventHandler {
+                DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Self.stopSeconds)) {
+                    FileHandle.standardError.write(Data("adaptive-eq: studio stopped with a request still open after \(Self.stopSeconds) s\n".utf8))
+                    try? FileManager.default.removeItem(atPath: folder)
+                    Foundation.exit(0)
+                }
+            }
+            source.resume()
+            return source
+        }
         finished.wait()
+        watchdogs.forEach { $0.cancel() }
+        // Removed here, not only when the state goes: the process may end first.
+        try? FileManager.default.removeItem(atPath: folder)
         if let error = outcome.error { throw CLIError("studio server on \(host):\(port): \(error)") }
     }
+}
+
+extension StudioCommand {
+    /// How long a stop may wait for open requests.
+    static let stopSeconds = 3
 }
 
 /// How the server's run ended (written by the server task, read after it signals).

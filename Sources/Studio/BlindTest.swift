@@ -63,8 +63,13 @@ public final class BlindTestLog: @unchecked Sendable {
                 throw .server("cannot write the blind-test results in \(folder)")
             }
             defer { try? handle.close() }
-            handle.seekToEndOfFile()
-            handle.write(line + Data("\n".utf8))
+            // The throwing calls: a full disk is a one-line 500, not a trap in the server.
+            do {
+                _ = try handle.seekToEnd()
+                try handle.write(contentsOf: line + Data("\n".utf8))
+            } catch {
+                throw .server("cannot write the blind-test results in \(folder): \((error as NSError).localizedFailureReason ?? "the write failed")")
+            }
         }
         answers.append(answer)
     }

@@ -54,7 +54,7 @@ public enum StudioServer {
             respond { json(["index": try state.addReference(track: track(request, state).id), "words": state.wordRows]) }
         }
         router.get("/api/chunk") { request, _ in respond { try chunk(request, state) } }
-        router.get("/api/export") { request, _ in respond { try export(request, state) } }
+        router.get("/api/export") { request, _ in await respondAsync { try await onOwnThread { try export(request, state) } } }
         router.post("/api/blind") { request, _ in
             await respondAsync {
                 let body: ByteBuffer
@@ -117,10 +117,19 @@ public enum StudioServer {
             let text = query[symbol[...]].map(String.init)
             return words.contains(symbol) ? text?.replacingOccurrences(of: "+", with: " ") : text
         }
+        // Every other control is checked before a new word is added, so a refused request
+        // adds nothing (a word in the list stands in for the words meanwhile).
+        _ = try StudioControls.parse({ words.contains($0) && value($0) != nil ? "0" : value($0) },
+                                     words: state.vocabulary.words)
+        for symbol in words { if let text = value(symbol), Int(text) == nil { try state.existingWordIndex(text, field: symbol) } }
+        // Then each word as its row, looked up (and added) as `/api/word` does: "warmer" is
+        // the row of "warm", "a bit nasal" a new row.
+        var rows: [String: String] = [:]
         for symbol in words {
-            if let text = value(symbol), Int(text) == nil { _ = try state.wordIndex(text) }
+            guard let text = value(symbol) else { continue }
+            if Int(text) != nil { rows[symbol] = text } else { rows[symbol] = String(try state.wordIndex(text, field: symbol)) }
         }
-        var controls = try StudioControls.parse(value, words: state.vocabulary.words)
+        var controls = try StudioControls.parse({ rows[$0] ?? value($0) }, words: state.vocabulary.words)
         controls.intensity = min(max(controls.intensity * state.intensityScale(at: controls.term), 0), 1)
         return state.matchingControls(controls, track: track)
     }
@@ -140,11 +149,13 @@ public enum StudioServer {
     /// output channel, `frames` each.
     static func chunk(_ request: Request, _ state: StudioState) throws(StudioError) -> Response {
         guard let playerID = request.uri.queryParameters["player"].map(String.init) else { throw .badRequest("player: missing") }
-        let player = try state.player(playerID)
+        _ = try state.player(playerID)  // the id's check, before anything is added
         let track = try track(request, state)
         let position = try integer(request, "pos", in: 0...track.frameCount)
         let frames = try integer(request, "frames", in: 1...StudioPlayer.maximumChunkFrames)
         let controls = try controls(request, state, track: track)
+        // Fetched after the controls: a word they added makes the listener's player anew.
+        let player = try state.player(playerID)
         let (output, t) = player.render(track, from: position, frames: frames, controls: controls)
         let rate = Double(track.sampleRateHz)
         func curve(_ response: (Double) -> Double) -> [Double] {
@@ -158,7 +169,9 @@ public enum StudioServer {
             "correction": curve(t.applied.correction),
             "loudnessGainDecibels": (Double(t.applied.loudnessGainDecibels) * 100).rounded() / 100,
             "blockMicrosecondsMean": t.blockMicrosecondsMean, "blockMicrosecondsMax": t.blockMicrosecondsMax,
-            "inputMeanSquare": t.inputMeanSquare, "outputMeanSquare": t.outputMeanSquare,
+            // Finite for any track (squares of float samples beyond 1.8e19 overflow), or the
+            // JSON could not be written at all.
+            "inputMeanSquare": finite(t.inputMeanSquare), "outputMeanSquare": finite(t.outputMeanSquare),
             "latencySamples": state.measuredLatencySamples,
         ]
         if let c = t.colouration { telemetry["colouration"] = curve(c) }
@@ -212,28 +225,44 @@ public enum StudioServer {
     /// A blind-test answer is a few short fields.
     static let maximumAnswerBytes = 4096
 
+    /// What the page sends for an answer; typed, so `true` is no intensity and `5` no track.
+    struct AnswerRequest: Decodable {
+        var word: String
+        var intensity: Float
+        var processed: String
+        var chosen: String
+        var mode: String?
+        var track: String?
+    }
+
     static func blindAnswer(_ body: ByteBuffer, _ state: StudioState) throws -> Response {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
-            throw StudioError.badRequest("expected a JSON object")
+        let request: AnswerRequest
+        do { request = try JSONDecoder().decode(AnswerRequest.self, from: Data(body.readableBytesView)) } catch {
+            throw StudioError.badRequest("expected a JSON object with word, intensity (a number), processed and chosen (\"A\" or \"B\"), and optionally mode and track (strings)")
         }
-        guard let word = object["word"] as? String, state.vocabulary.words.contains(word) else {
-            throw StudioError.badRequest("word: not in the vocabulary")
-        }
-        guard let intensity = (object["intensity"] as? NSNumber)?.floatValue, (0...1).contains(intensity) else {
+        guard state.vocabulary.words.contains(request.word) else { throw StudioError.badRequest("word: not in the vocabulary") }
+        guard request.intensity.isFinite, (0...1).contains(request.intensity) else {
             throw StudioError.badRequest("intensity: expected a number in 0 … 1")
         }
         let sides = ["A", "B"]
-        guard let processed = object["processed"] as? String, let chosen = object["chosen"] as? String,
-              sides.contains(processed), sides.contains(chosen) else {
+        guard sides.contains(request.processed), sides.contains(request.chosen) else {
             throw StudioError.badRequest("processed and chosen: expected \"A\" or \"B\"")
         }
-        let mode = (object["mode"] as? String).flatMap { ["adaptive", "static"].contains($0) ? $0 : nil } ?? "adaptive"
-        let trackName = (object["track"] as? String).flatMap { state.track($0)?.name } ?? ""
-        let answer = BlindAnswer(word: word, intensity: intensity, mode: mode, track: trackName, processed: processed,
-                                 chosen: chosen, time: Date().timeIntervalSince1970)
+        let mode = request.mode ?? "adaptive"
+        guard ["adaptive", "static"].contains(mode) else { throw StudioError.badRequest("mode: expected adaptive or static") }
+        var trackName = ""
+        if let id = request.track {
+            guard let track = state.track(id) else { throw StudioError.badRequest("track: no such track") }
+            trackName = track.name
+        }
+        let answer = BlindAnswer(word: request.word, intensity: request.intensity, mode: mode, track: trackName,
+                                 processed: request.processed, chosen: request.chosen, time: Date().timeIntervalSince1970)
         try state.blindTest.record(answer)
         return json(["stored": true, "correct": answer.correct], status: .created)
     }
+
+    /// `v`, or the largest finite double for +∞ and 0 for NaN.
+    static func finite(_ v: Double) -> Double { v.isNaN ? 0 : min(max(v, -.greatestFiniteMagnitude), .greatestFiniteMagnitude) }
 
     // MARK: - responses
 
@@ -260,5 +289,20 @@ public enum StudioServer {
 
     static func respondAsync(_ body: () async throws -> Response) async -> Response {
         do { return try await body() } catch { return failure(error) }
+    }
+
+    /// Runs `work` on a thread of its own at a lower priority (nice 10): a whole-track render
+    /// would otherwise hold one of the few threads (one per core) that serve every request,
+    /// and two exports stalled playback for seconds.
+    static func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                #if canImport(Glibc)
+                // Linux keeps the nice value per thread; 0 names the calling one.
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+                #endif
+                continuation.resume(with: Result { try work() })
+            }.start()
+        }
     }
 }

@@ -50,6 +50,8 @@ public final class StudioState: @unchecked Sendable {
     /// Long-term spectra of the reference rows (by word index) and of tracks (by id), and
     /// matching EQs with their detail at intensity 1 (by "track-id word-index").
     var referenceLevels: [Int: [Double]] = [:]
+    /// The reference row of each track id that has one.
+    var referenceRows: [String: Int] = [:]
     var trackLevels: [String: [Double]?] = [:]
     var fits: [String: (eq: EQSettings, detail: MatchingDetail)] = [:]
 

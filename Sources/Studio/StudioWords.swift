@@ -1,3 +1,4 @@
+import EQCore
 import AdaptiveEQ
 import EQAnalysis
 import EQInference
@@ -61,24 +62,35 @@ extension StudioState {
     /// Index of `text` among the words: a word already listed, else any English word or short
     /// phrase through the look-up every front end uses (`lookUpWord`), added as a row. The
     /// error is the look-up's one line (with suggestions).
-    public func wordIndex(_ text: String) throws(StudioError) -> Int {
+    public func wordIndex(_ text: String, field: String = ControlParameter.term.symbol) throws(StudioError) -> Int {
+        try wordIndex(text, field: field, adding: true)!
+    }
+
+    /// Refuses `text` as `wordIndex` would, without adding it (nil: it would be added).
+    @discardableResult
+    func existingWordIndex(_ text: String, field: String) throws(StudioError) -> Int? {
+        try wordIndex(text, field: field, adding: false)
+    }
+
+    private func wordIndex(_ text: String, field: String, adding: Bool) throws(StudioError) -> Int? {
         let shown = String(text.prefix(WordPhrase.maximumLength))
         lock.lock()
         defer { lock.unlock() }
         if let i = words.vocabulary.index(of: text) { return i }
         guard let learnt = words.learnt, let staticTerms else {
-            throw .badRequest("term: unknown word '\(shown)' (the studio runs without the model: learnt words only)")
+            throw .badRequest("\(field): unknown word '\(shown)' (the studio runs without the model: learnt words only)")
         }
         let answer: WordAnswer
         do { answer = try lookUpWord(text, terms: learnt, vocabulary: openVocabulary) } catch {
-            throw .badRequest("term: \(error.description)")
+            throw .badRequest("\(field): \(error.description)")
         }
         if answer.isLearnt, !answer.away, answer.intensityScale == 1, let i = words.vocabulary.index(of: answer.word) {
             return i  // "warmer" is "warm"
         }
         guard words.added < Self.maximumAddedRows else {
-            throw .badRequest("term: \(Self.maximumAddedRows) words were added in this session already; restart the studio for more")
+            throw .badRequest("\(field): \(Self.maximumAddedRows) words were added in this session already; restart the studio for more")
         }
+        guard adding else { return nil }
         return words.append(HostVocabulary.normalise(answer.phrase), latent: answer.latent,
                             intensityScale: answer.intensityScale, source: answer.isLearnt ? "learnt" : "inferred",
                             provenance: answer.provenance, staticTerms: staticTerms, map: map)
@@ -92,14 +104,24 @@ extension StudioState {
         guard let model = vocabulary.model, let staticTerms else {
             throw .badRequest("reference: needs the adaptive model")
         }
-        let name = HostVocabulary.normalise("reference: " + track.name)
-        if let i = vocabulary.index(of: name) { return i }
+        // One row per track, found by the track's id: two uploads of the same name are two
+        // references ("reference: take.wav", "reference: take.wav 2").
+        lock.lock()
+        let existing = referenceRows[id]
+        lock.unlock()
+        if let existing { return existing }
         guard let levels = spectrum(of: track) else {
             throw .badRequest("reference: the track is too short or too quiet to measure (needs about 0.1 s above -60 dBFS)")
         }
         lock.lock()
         defer { lock.unlock() }
-        if let i = words.vocabulary.index(of: name) { return i }
+        if let i = referenceRows[id] { return i }
+        var name = HostVocabulary.normalise("reference: " + track.name)
+        var n = 2
+        while words.vocabulary.index(of: name) != nil {
+            name = HostVocabulary.normalise("reference: \(track.name) \(n)")
+            n += 1
+        }
         guard words.added < Self.maximumAddedRows else {
             throw .badRequest("reference: \(Self.maximumAddedRows) words were added in this session already; restart the studio for more")
         }
@@ -109,6 +131,7 @@ extension StudioState {
                                  provenance: "the matching EQ from the playing track's long-term spectrum to that of '\(track.name)'",
                                  staticTerms: staticTerms, map: nil)
         referenceLevels[index] = levels
+        referenceRows[id] = index
         return index
     }
 

@@ -163,7 +163,12 @@ import AEQTestSupport
             }
             for bad in [#"{"word":"nonsense","intensity":0.5,"processed":"A","chosen":"A"}"#,
                         #"{"word":"warm","intensity":3,"processed":"A","chosen":"A"}"#,
-                        #"{"word":"warm","intensity":0.5,"processed":"C","chosen":"A"}"#, "not json", "[1,2]"] {
+                        #"{"word":"warm","intensity":0.5,"processed":"C","chosen":"A"}"#, "not json", "[1,2]",
+                        // Typed: no boolean intensity, no unknown mode or track, nothing stored in their place.
+                        #"{"word":"warm","intensity":true,"processed":"A","chosen":"A"}"#,
+                        #"{"word":"warm","intensity":0.5,"processed":"A","chosen":"A","mode":"weird"}"#,
+                        #"{"word":"warm","intensity":0.5,"processed":"A","chosen":"A","track":"../../etc/passwd"}"#,
+                        #"{"word":"warm","intensity":0.5,"processed":"A","chosen":"A","track":5}"#] {
                 do {
                     let r = try await client.send("/api/blind", method: "POST", body: Data(bad.utf8))
                     #expect(r.status == 400)
@@ -186,6 +191,19 @@ import AEQTestSupport
         #expect(lines.count == 5)
         // A new server reads the earlier answers back.
         #expect(BlindTestLog(folder: results).summary.first?.trials == 5)
+    }
+
+    /// A results file that cannot be written (a full disk) is a one-line server error, and the
+    /// server goes on.
+    @Test func aFullDiskIsAnErrorNotACrash() async throws {
+        let (state, results) = try makeStudio()
+        try FileManager.default.createSymbolicLink(atPath: results + "/" + BlindTestLog.fileName, withDestinationPath: "/dev/full")
+        try await withStudio(state) { client in
+            let body = Data(#"{"word":"warm","intensity":0.5,"processed":"A","chosen":"B"}"#.utf8)
+            let r = try await client.send("/api/blind", method: "POST", body: body)
+            #expect(r.status == 500 && r.error.contains("cannot write the blind-test results"), "\(r.status) \(r.error)")
+            #expect(try await client.get("/api/info").status == 200)
+        }
     }
 
     @Test func binomialTail() {

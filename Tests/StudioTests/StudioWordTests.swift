@@ -80,6 +80,55 @@ import AEQTestSupport
         }
     }
 
+    /// A chunk or export takes every word `/api/word` takes, a refused request adds no word,
+    /// the first chunk that brings a word in plays that word, and two uploads of the same
+    /// name are two references.
+    @Test func wordsInChunksAndExportsAndRefusalsAddNothing() async throws {
+        let (state, _) = try makeStudio()
+        let learnt = state.vocabulary.words.count
+        let warm = try #require(state.vocabulary.words.firstIndex(of: "warm"))
+        try await withStudio(state) { client in
+            let base = "&track=opening&pos=0&frames=1024&mode=static&intensity=1&smoothing_ms=0"
+            // Derived forms and spaces: the row of "warm", nothing added.
+            for term in ["warmer", "Warm", "%20warm"] {
+                let r = try await client.get("/api/chunk?player=derived-player&term=\(term)" + base)
+                #expect(r.status == 200, "\(term): \(r.error)")
+                let fresh = try await client.get("/api/chunk?player=derived-fresh-\(term.count)&term=\(warm)" + base)
+                let same = decodeChunk(r.body, channels: 2)?.output == decodeChunk(fresh.body, channels: 2)?.output
+                #expect(same, "\(term) did not play warm")
+            }
+            let e = try await client.get("/api/export?track=opening&term=brighter")
+            #expect(e.status == 200, "\(e.error)")
+            #expect(state.vocabulary.words.count == learnt)
+            // Refused for another control, or for the other word: no row added.
+            let bad = [try await client.get("/api/export?track=opening&term=a+bit+boxy&intensity=5"),
+                       try await client.get("/api/chunk?player=refused-player&track=opening&pos=0&frames=16&term=very+boxy&term_b=zzqxq")]
+            #expect(bad.allSatisfy { $0.status == 400 })
+            #expect(bad[1].error.hasPrefix("term_b: "), "\(bad[1].error)")
+            #expect(state.vocabulary.words.count == learnt)
+            // A listener that knew only the learnt words hears the new word from its first chunk.
+            _ = try await client.get("/api/chunk?player=stale-player-1&term=warm" + base)
+            let first = try await client.get("/api/chunk?player=stale-player-1&term=a+bit+nasal" + base)
+            let fresh = try await client.get("/api/chunk?player=stale-player-2&term=a+bit+nasal" + base)
+            #expect(first.status == 200 && state.vocabulary.words.count == learnt + 1)
+            let a = try #require(decodeChunk(first.body, channels: 2)), b = try #require(decodeChunk(fresh.body, channels: 2))
+            #expect(a.telemetry["targetParameters"] as? [Double] == b.telemetry["targetParameters"] as? [Double])
+            let sameOutput = a.output == b.output
+            #expect(sameOutput, "the first chunk with the new word played another word")
+            // Two uploads named alike: two reference rows.
+            var ids: [String] = []
+            for frames in [48_000, 24_000] {
+                let r = try await client.send("/api/tracks", method: "POST", body: try wavBytes(frames: frames),
+                                              headers: ["X-File-Name": "take.wav"])
+                ids.append(try #require(r.json["id"] as? String))
+            }
+            let rows = try await ids.asyncMap { try await client.send("/api/reference?track=\($0)", method: "POST").json["index"] as? Int }
+            #expect(rows[0] != nil && rows[1] != nil && rows[0] != rows[1], "\(rows)")
+            let again = try await client.send("/api/reference?track=\(ids[1])", method: "POST")
+            #expect(again.json["index"] as? Int == rows[1])
+        }
+    }
+
     @Test func aTrackServesAsTheReference() async throws {
         let (state, _) = try makeStudio()
         let learnt = state.vocabulary.words.count
@@ -122,5 +171,13 @@ import AEQTestSupport
                                                                           bandCentresHz: centres, sampleRateHz: 44_100)
             #expect(chunk.output == direct(state, state.vocabulary, controls, frames: 8192))
         }
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        for e in self { out.append(try await transform(e)) }
+        return out
     }
 }
