@@ -134,10 +134,11 @@ public func lookUpWord(_ phrase: String, terms: TermTable, vocabulary: OpenVocab
                                                                 agreement: s.audealizeAgreement),
                           row: vocabulary?.row(of: word))
     }
-    // Inferred words answer only as written: the word list holds their inflections, and a
-    // stripped ending would turn a typo into another word ("brigth" → "brig").
-    if let vocabulary, let r = vocabulary.row(of: parsed.word) {
-        return try answer(parsed.word, latent: vocabulary.latent(at: r), source: .inferred(closeness: vocabulary.closeness(r), trust: vocabulary.trust(r)), row: r)
+    // Inferred words through their comparatives ("honkier" → "honky") but not through a cut
+    // "-th", which turns typos into other words ("brigth" → "brig").
+    if let vocabulary, let word = WordPhrase.candidates(parsed.word, cuttingTh: false).first(where: { vocabulary.row(of: $0) != nil }),
+       let r = vocabulary.row(of: word) {
+        return try answer(word, latent: vocabulary.latent(at: r), source: .inferred(closeness: vocabulary.closeness(r), trust: vocabulary.trust(r)), row: r)
     }
     throw WordLookupError(phrase: trimmed, suggestions: suggestions(parsed.word, terms, vocabulary), notAPhrase: false)
 }

@@ -62,11 +62,14 @@ public struct WordPhrase: Equatable, Sendable {
     /// Forms of `word` to try, most specific first: the word itself, then the base of a
     /// comparative, superlative or abstract noun ("warmer", "muddiest", "warmth", "brightness")
     /// and the adjective of a noun ("air" → "airy", "mud" → "muddy").
-    public static func candidates(_ word: String) -> [String] {
+    /// With `cuttingTh` false the "-th" of an abstract noun is left on: only learnt words are
+    /// reached that way ("warmth"), since among 75,000 words a typo such as "brigth" would
+    /// otherwise become another word ("brig").
+    public static func candidates(_ word: String, cuttingTh: Bool = true) -> [String] {
         var out = [word]
         func add(_ s: String) { if s.count >= 2 && !out.contains(s) { out.append(s) } }
         let w = Array(word)
-        for suffix in ["est", "er", "ness", "th"] where word.hasSuffix(suffix) && w.count > suffix.count + 1 {
+        for suffix in ["est", "er", "ness"] + (cuttingTh ? ["th"] : []) where word.hasSuffix(suffix) && w.count > suffix.count + 1 {
             let stem = Array(w.dropLast(suffix.count))
             if stem.last == "i" { add(String(stem.dropLast()) + "y") }                          // muddier → muddy
             if stem.count > 2 && stem[stem.count - 1] == stem[stem.count - 2] { add(String(stem.dropLast())) }  // thinner → thin

@@ -155,10 +155,12 @@ import Testing
                 if phrase == "brigth" { #expect(error.suggestions.first == "bright", "\(error)") }
             }
         }
-        // Derived forms still reach learnt words; inferred words answer as written.
+        // Derived forms still reach learnt words; inferred words through comparatives only
+        // ("honkier" is not in the word list, "honky" is).
         #expect(try lookUpWord("warmth", terms: Self.model.terms, vocabulary: Self.vocabulary).word == "warm")
         #expect(try lookUpWord("brighter", terms: Self.model.terms, vocabulary: Self.vocabulary).word == "bright")
         #expect(try lookUpWord("hollower", terms: Self.model.terms, vocabulary: Self.vocabulary).word == "hollower")
+        #expect(try lookUpWord("honkier", terms: Self.model.terms, vocabulary: Self.vocabulary).word == "honky")
     }
 
     @Test func appendedTermIsTheLastRow() {
