@@ -239,14 +239,17 @@ public final class AudioFileWriter {
         let folder = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         temporaryPath = (folder.isEmpty ? "." : folder) + "/.\(name).partial-\(getpid())"
+        // Listed before the file exists, so a signal at any moment after finds it.
+        let slot = aeq_cleanup_add(temporaryPath)
         guard let h = sf_open(temporaryPath, Int32(SFM_WRITE), &info) else {
+            aeq_cleanup_remove(slot)
             let reason = String(cString: sf_strerror(nil))
             throw .writeFailed(path: path, reason: reason.contains("No such file") || reason.contains("ermission")
                 ? reason : "cannot create a file in '\(folder.isEmpty ? "." : folder)' (\(reason))")
         }
         handle = h
         self.info = info
-        cleanupSlot = aeq_cleanup_add(temporaryPath)
+        cleanupSlot = slot
         // Integer outputs clip at full scale instead of wrapping around.
         sf_command(h, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
         // No PEAK chunk in float files: many readers (scipy among them) warn about it.
