@@ -1,3 +1,4 @@
+import AEQTestSupport
 import Foundation
 import Studio
 import Testing
