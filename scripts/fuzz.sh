@@ -12,14 +12,15 @@ mkdir -p "$out"
 # Engine modules in dependency order, each a static library compiled with coverage
 # instrumentation, then the harness linked against them and libFuzzer.
 # -package-name: the modules share `package` declarations, as they do in the SwiftPM build.
-flags=(-O -wmo -sanitize=fuzzer,address -parse-as-library -package-name AdaptiveEQ -I "$out" -I Sources/CSndfile -I "$out/ckernels")
+flags=(-O -wmo -sanitize=fuzzer,address -parse-as-library -package-name AdaptiveEQ -I "$out" -I Sources/CSndfile -I "$out/ckernels"
+       -I "$out/cfilecleanup")
 build_module() {  # name, sources…
     local name=$1; shift
     swiftc "${flags[@]}" -module-name "$name" -emit-module -emit-module-path "$out/$name.swiftmodule" \
         -emit-library -static -o "$out/lib$name.a" "$@"
 }
 stamp=$out/stamp-$(cat Sources/{EQCore,EQDSP,EQAnalysis,EQInference,AdaptiveEQ,AudioFile}/*.swift Sources/CKernels/kernels.* \
-    Sources/CKernels/include/*.h Fuzz/*.swift | sha256sum | cut -c1-16)
+    Sources/CKernels/include/*.h Sources/CFileCleanup/*.c Sources/CFileCleanup/include/*.h Fuzz/*.swift | sha256sum | cut -c1-16)
 if [ ! -x "$out/aeq-fuzz" ] || [ ! -e "$stamp" ]; then
     rm -f "$out"/stamp-*
     echo "building the fuzz harness (log: $out/build.log)"
@@ -30,13 +31,19 @@ if [ ! -x "$out/aeq-fuzz" ] || [ ! -e "$stamp" ]; then
         > "$out/ckernels/module.modulemap"
     clang -O2 -fsanitize=fuzzer-no-link,address -I Sources/CKernels/include -c Sources/CKernels/kernels.c \
         -o "$out/ckernels/kernels.o"
+    # The same for the stop-signal clean-up AudioFile uses.
+    mkdir -p "$out/cfilecleanup"
+    printf 'module CFileCleanup {\n  header "%s"\n  export *\n}\n' "$(pwd)/Sources/CFileCleanup/include/CFileCleanup.h" \
+        > "$out/cfilecleanup/module.modulemap"
+    clang -O2 -fsanitize=fuzzer-no-link,address -I Sources/CFileCleanup/include -c Sources/CFileCleanup/cleanup.c \
+        -o "$out/cfilecleanup/cleanup.o"
     build_module EQCore Sources/EQCore/*.swift
     build_module EQDSP Sources/EQDSP/*.swift
     build_module EQAnalysis Sources/EQAnalysis/*.swift
     build_module EQInference Sources/EQInference/*.swift
     build_module AdaptiveEQ Sources/AdaptiveEQ/*.swift
     build_module AudioFile Sources/AudioFile/*.swift
-    swiftc "${flags[@]}" -o "$out/aeq-fuzz" Fuzz/FuzzTargets.swift "$out/ckernels/kernels.o" -L "$out" \
+    swiftc "${flags[@]}" -o "$out/aeq-fuzz" Fuzz/FuzzTargets.swift "$out/ckernels/kernels.o" "$out/cfilecleanup/cleanup.o" -L "$out" \
         -lAdaptiveEQ -lAudioFile -lEQInference -lEQAnalysis -lEQDSP -lEQCore -lsndfile
     touch "$stamp"
     exec 1>&3 2>&1
