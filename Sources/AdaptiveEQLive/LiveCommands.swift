@@ -40,9 +40,14 @@ public struct LiveCommandParser: Sendable {
         return lines.joined(separator: "\n")
     }()
 
+    /// Every command word a line may start with.
+    static let keys: [String] = ["status", "help", "quit", "exit", "eq"] + ControlParameter.allCases.map(\.symbol)
+        + EQParameter.allCases.map(\.symbol)
+
     /// Applies `line` to `controls`.
     public func apply(_ line: String, to controls: inout HostControls) -> LiveCommandResult {
-        let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "=" }).map(String.init)
+        // Any white space separates (a line sent with "\r\n" ends in a carriage return).
+        var parts = line.split(whereSeparator: { $0.isWhitespace || $0 == "=" }).map(String.init)
         guard let key = parts.first?.lowercased() else { return .changed("") }
         if key.hasPrefix("#") { return .changed("") }
         switch key {
@@ -51,6 +56,12 @@ public struct LiveCommandParser: Sendable {
         case "quit", "exit": return .quit
         default: break
         }
+        guard Self.keys.contains(key) else {
+            let near = nearestWords(to: key, in: Self.keys, limit: 1)
+            return .error("unknown command '\(Self.shown(key))'" + (near.first.map { "; did you mean \($0)?" } ?? "") + " (type help)")
+        }
+        // "eq -6, 100, …": the values may be spaced after their commas.
+        if key == "eq", parts.count > 2 { parts = [key, parts.dropFirst().joined()] }
         guard parts.count == 2 else { return .error("'\(key)' needs one value (type help)") }
         let value = parts[1]
         if key == "eq" {
@@ -62,7 +73,7 @@ public struct LiveCommandParser: Sendable {
             for (i, field) in fields.enumerated() {
                 let p = EQParameter(rawValue: i)!
                 guard let v = Float(field), v.isFinite, p.range.contains(v) else {
-                    return .error("eq \(p.symbol) = '\(field)' must be a number in \(p.range.lowerBound)…\(p.range.upperBound) \(p.unit.rawValue)")
+                    return .error("eq \(p.symbol) = '\(Self.shown(String(field)))' must be a number in \(p.range.lowerBound)…\(p.range.upperBound) \(p.unit.rawValue)")
                 }
                 manual[p] = v
             }
@@ -84,7 +95,7 @@ public struct LiveCommandParser: Sendable {
         case .vocabulary:
             guard let index = words.firstIndex(of: Vocabulary.normalise(value)) else {
                 let near = nearestWords(to: value, in: words, limit: 3).joined(separator: ", ")
-                return .error("unknown word '\(value)'; nearest known words: \(near)")
+                return .error("unknown word '\(Self.shown(value))'; nearest known words: \(near)")
             }
             controls.set(p, rawValue: Float(index), vocabularyCount: words.count)
             return .changed("\(p.symbol) = \(words[index])")
@@ -108,6 +119,22 @@ public struct LiveCommandParser: Sendable {
             controls.set(p, rawValue: v, vocabularyCount: words.count)
             return .changed("\(p.symbol) = \(v)\(p.unit == .none ? "" : " " + p.unit.rawValue)")
         }
+    }
+}
+
+extension LiveCommandParser {
+    /// Typed text as an error message quotes it: at most 40 characters, control characters
+    /// and undecodable bytes escaped, so junk piped in stays one short line.
+    static func shown(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars.prefix(40) {
+            if scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\u{FFFD}" {
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return text.unicodeScalars.count > 40 ? out + "…" : out
     }
 }
 

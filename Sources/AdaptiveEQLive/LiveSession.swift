@@ -117,6 +117,8 @@ public func runLiveSession(_ options: LiveOptions, vocabulary: Vocabulary) throw
     var lastAttempt: UInt64 = 0
     var reading = options.readCommands
     var pending: [UInt8] = []
+    let maximumLineBytes = 4096
+    var discardingLongLine = false
     var buffer = [UInt8](repeating: 0, count: 4096)
     loop: while true {
         if aeq_stop_requested() != 0 { reason = "signal"; break }
@@ -156,6 +158,14 @@ public func runLiveSession(_ options: LiveOptions, vocabulary: Vocabulary) throw
             continue
         }
         pending.append(contentsOf: buffer[0..<got])
+        // A line longer than any command (junk piped in) is dropped up to its end, so the
+        // search for the end of a line never rescans megabytes.
+        if discardingLongLine || (pending.count > maximumLineBytes && !pending.contains(10)) {
+            if !discardingLongLine { printError("error: a line of over \(maximumLineBytes) bytes was ignored") }
+            guard let newline = pending.firstIndex(of: 10) else { discardingLongLine = true; pending.removeAll(keepingCapacity: true); continue }
+            pending.removeSubrange(...newline)
+            discardingLongLine = false
+        }
         while let newline = pending.firstIndex(of: 10) {
             let line = String(decoding: pending[..<newline], as: UTF8.self)
             pending.removeSubrange(...newline)

@@ -30,6 +30,20 @@ import Testing
         #expect(message.contains("bright"))
         guard case .error = parser.apply("intensity 2", to: &c) else { Issue.record("no error"); return }
         #expect(c.intensity == 0.25)
+        // Lines sent with "\r\n" (telnet, netcat, Windows tools) work as they are.
+        #expect(parser.apply("intensity 0.5\r", to: &c) == .changed("intensity = 0.5") && c.intensity == 0.5)
+        #expect(parser.apply("quit\r", to: &c) == .quit && parser.apply("status\r", to: &c) == .status)
+        // A mistyped command is unknown, with a suggestion, whatever follows it.
+        for (line, suggestion) in [("quti", "quit"), ("statsu", "status"), ("intensty 0.5", "intensity")] {
+            guard case .error(let m) = parser.apply(line, to: &c) else { Issue.record("\(line): no error"); continue }
+            #expect(m.contains("unknown command") && m.contains("did you mean \(suggestion)?"), "\(line): \(m)")
+        }
+        // eq values may be spaced after their commas.
+        _ = parser.apply("eq -3, 100, 0, 300, 0.71, 0, 1000, 0.71, 0, 3000, 0.71, 1, 8000", to: &c)
+        #expect(c.manual.g1 == -3 && c.manual.g5 == 1)
+        // Junk is quoted short and escaped: one short line.
+        guard case .error(let junk) = parser.apply("\u{01}" + String(repeating: "a", count: 10_000), to: &c) else { Issue.record("no error"); return }
+        #expect(junk.count < 120 && junk.contains("\\u{1}") && !junk.contains("\u{01}"), "\(junk)")
     }
 }
 
