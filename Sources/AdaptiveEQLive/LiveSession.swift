@@ -174,7 +174,8 @@ public func runLiveSession(_ options: LiveOptions, vocabulary: Vocabulary) throw
                 state.pointee.post(controls)
                 if !options.quiet && !text.isEmpty { printError("ok: \(text)") }
             case .status:
-                printOut(statusText(controls, applied: state.pointee.applied(), words: parser.words))
+                printOut(statusText(controls, applied: state.pointee.applied(), words: parser.words,
+                                    periodsProcessed: state.pointee.stat(.callbacks) > 0))
             case .help:
                 printOut(LiveCommandParser.helpText)
             case .quit:
@@ -220,11 +221,23 @@ private func reconnect(_ options: LiveOptions, state: UnsafeMutablePointer<LiveS
     return live
 }
 
-func statusText(_ c: HostControls, applied: AppliedEQ, words: [String]) -> String {
+func statusText(_ c: HostControls, applied: AppliedEQ, words: [String], periodsProcessed: Bool = true) -> String {
     func word(_ i: Int) -> String { words.isEmpty ? "-" : words[min(max(i, 0), words.count - 1)] }
-    var lines = ["mode \(c.mode.label), term \(word(c.term)), term_b \(word(c.secondTerm)), blend \(c.blend), "
-        + "intensity \(c.intensity), smoothing_ms \(c.smoothingTimeMilliseconds), output_gain_db \(c.outputGainDecibels), "
-        + "enabled \(c.enabled ? "on" : "off")"]
+    // Every control of the table, as `help` names them.
+    let controls = ControlParameter.allCases.map { p -> String in
+        let raw = c.rawValue(p)
+        switch p.kind {
+        case .vocabulary: return "\(p.symbol) \(word(Int(raw)))"
+        case .enumeration: return "\(p.symbol) \(EqualiserMode(rawValue: Int(raw))?.label ?? "-")"
+        case .toggle: return "\(p.symbol) \(raw >= 0.5 ? "on" : "off")"
+        case .continuous: return "\(p.symbol) \(raw)"
+        }
+    }
+    var lines = [controls.joined(separator: ", ")]
+    guard periodsProcessed else {
+        lines.append("EQ: none applied yet (no JACK period processed)")
+        return lines.joined(separator: "\n")
+    }
     // What the audio goes through: the target, then the inverse of the correction, then the gain.
     func eq(_ s: EQSettings) -> String { EQParameter.allCases.map { "\($0.symbol)=\(fixed(Double(s[$0]), 2))" }.joined(separator: " ") }
     lines.append("target: " + eq(applied.target))
