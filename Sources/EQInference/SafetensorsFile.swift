@@ -158,26 +158,19 @@ public struct SafetensorsFile: Sendable {
     /// The values of the `F32` tensor `name`, row-major, after checking its shape is exactly
     /// `shape` and (if `requireFinite`) that every value is finite.
     public func floats(_ name: String, shape expected: [Int], requireFinite: Bool = true) throws(ModelFileError) -> [Float] {
-        guard let e = entry(named: name) else { throw .missingTensor(name: name) }
-        guard e.dtype == "F32" else { throw .unsupportedDType(tensor: name, expected: "F32", found: e.dtype) }
-        guard e.shape == expected else { throw .shapeMismatch(tensor: name, expected: expected, found: e.shape) }
-        return try floatValues(e, requireFinite: requireFinite)
+        try floatValues(entry(name, dtype: "F32", shape: expected), requireFinite: requireFinite)
     }
 
     /// The values and shape of the `F32` tensor `name`, whatever its shape.
     public func floats(_ name: String, requireFinite: Bool = true) throws(ModelFileError) -> (values: [Float], shape: [Int]) {
-        guard let e = entry(named: name) else { throw .missingTensor(name: name) }
-        guard e.dtype == "F32" else { throw .unsupportedDType(tensor: name, expected: "F32", found: e.dtype) }
+        let e = try entry(name, dtype: "F32", shape: nil)
         return (try floatValues(e, requireFinite: requireFinite), e.shape)
     }
 
     /// The values of the `F16` tensor `name` widened to `Float`, row-major, after checking its
     /// shape is exactly `shape` and every value is finite (half precision halves large tables).
     public func halfFloats(_ name: String, shape expected: [Int]) throws(ModelFileError) -> [Float] {
-        guard let e = entry(named: name) else { throw .missingTensor(name: name) }
-        guard e.dtype == "F16" else { throw .unsupportedDType(tensor: name, expected: "F16", found: e.dtype) }
-        guard e.shape == expected else { throw .shapeMismatch(tensor: name, expected: expected, found: e.shape) }
-        return try values(of: e, requireFinite: true) { aeq_half_to_float($0, $1, $2) }
+        try values(of: entry(name, dtype: "F16", shape: expected), requireFinite: true) { aeq_half_to_float($0, $1, $2) }
     }
 
     /// The 2-D `F16` tensor `name` left as half floats in the file's bytes and widened a row at
@@ -185,9 +178,8 @@ public struct SafetensorsFile: Sendable {
     /// tables of which only a few rows are read (the vocabulary's 75,000 latents). A row reads
     /// the same values `halfFloats` gives.
     public func halfRows(_ name: String, shape expected: [Int]) throws(ModelFileError) -> HalfRows {
-        guard let e = entry(named: name) else { throw .missingTensor(name: name) }
-        guard e.dtype == "F16" else { throw .unsupportedDType(tensor: name, expected: "F16", found: e.dtype) }
-        guard e.shape == expected, expected.count == 2 else { throw .shapeMismatch(tensor: name, expected: expected, found: e.shape) }
+        let e = try entry(name, dtype: "F16", shape: expected)
+        guard expected.count == 2 else { throw .shapeMismatch(tensor: name, expected: expected, found: e.shape) }
         let start = dataStart + e.begin
         // A half is infinite or NaN when its five exponent bits are all set.
         let firstBad: Int? = bytes.withUnsafeBytes { raw in
@@ -200,6 +192,14 @@ public struct SafetensorsFile: Sendable {
         }
         if let firstBad { throw .nonFiniteValue(tensor: name, index: firstBad) }
         return HalfRows(bytes: bytes, start: start, rowCount: expected[0], rowLength: expected[1])
+    }
+
+    /// The entry `name`, checked to hold `dtype` values in exactly `shape` (any shape if nil).
+    private func entry(_ name: String, dtype: String, shape expected: [Int]?) throws(ModelFileError) -> TensorEntry {
+        guard let e = entry(named: name) else { throw .missingTensor(name: name) }
+        guard e.dtype == dtype else { throw .unsupportedDType(tensor: name, expected: dtype, found: e.dtype) }
+        if let expected, e.shape != expected { throw .shapeMismatch(tensor: name, expected: expected, found: e.shape) }
+        return e
     }
 
     private func floatValues(_ e: TensorEntry, requireFinite: Bool) throws(ModelFileError) -> [Float] {
