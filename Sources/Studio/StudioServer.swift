@@ -117,19 +117,27 @@ public enum StudioServer {
             let text = query[symbol[...]].map(String.init)
             return words.contains(symbol) ? text?.replacingOccurrences(of: "+", with: " ") : text
         }
-        // Every other control is checked before a new word is added, so a refused request
-        // adds nothing (a word in the list stands in for the words meanwhile).
-        _ = try StudioControls.parse({ words.contains($0) && value($0) != nil ? "0" : value($0) },
-                                     words: state.vocabulary.words)
-        for symbol in words { if let text = value(symbol), Int(text) == nil { try state.existingWordIndex(text, field: symbol) } }
-        // Then each word as its row, looked up (and added) as `/api/word` does: "warmer" is
-        // the row of "warm", "a bit nasal" a new row.
+        // Each word as its row, looked up as `/api/word` does ("warmer" is the row of "warm").
+        // A word still to be added ("a bit nasal") stands as row 0 while every other control
+        // is checked, so a refused request adds nothing.
         var rows: [String: String] = [:]
+        var toAdd: [(symbol: String, text: String)] = []
         for symbol in words {
             guard let text = value(symbol) else { continue }
-            if Int(text) != nil { rows[symbol] = text } else { rows[symbol] = String(try state.wordIndex(text, field: symbol)) }
+            if Int(text) != nil {
+                rows[symbol] = text
+            } else if let row = try state.existingWordIndex(text, field: symbol) {
+                rows[symbol] = String(row)
+            } else {
+                rows[symbol] = "0"
+                toAdd.append((symbol, text))
+            }
         }
         var controls = try StudioControls.parse({ rows[$0] ?? value($0) }, words: state.vocabulary.words)
+        if !toAdd.isEmpty {
+            for (symbol, text) in toAdd { rows[symbol] = String(try state.wordIndex(text, field: symbol)) }
+            controls = try StudioControls.parse({ rows[$0] ?? value($0) }, words: state.vocabulary.words)
+        }
         controls.intensity = min(max(controls.intensity * state.intensityScale(at: controls.term), 0), 1)
         return state.matchingControls(controls, track: track)
     }

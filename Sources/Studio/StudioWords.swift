@@ -67,7 +67,6 @@ extension StudioState {
     }
 
     /// Refuses `text` as `wordIndex` would, without adding it (nil: it would be added).
-    @discardableResult
     func existingWordIndex(_ text: String, field: String) throws(StudioError) -> Int? {
         try wordIndex(text, field: field, adding: false)
     }
